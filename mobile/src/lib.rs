@@ -1,0 +1,1 @@
+//! ElevateCRM phone app.

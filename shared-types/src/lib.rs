@@ -1,0 +1,4 @@
+//! Wire types shared by the ElevateCRM backend and its apps, plus the pure
+//! parsers both sides need. Nothing here does I/O.
+
+pub mod api;
