@@ -2,3 +2,5 @@
 //! parsers both sides need. Nothing here does I/O.
 
 pub mod api;
+pub mod barcode;
+pub mod gs1;
