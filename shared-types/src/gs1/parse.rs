@@ -304,20 +304,6 @@ pub(crate) fn interpret(
     year: i32,
 ) -> Result<Gs1Value, Gs1Error> {
     let format = def.format;
-    match format {
-        Format::KeyWithTail { key_len, tail, .. } => {
-            check_charset(
-                ai,
-                &raw[..floor_boundary(raw, key_len)],
-                0,
-                Charset::Numeric,
-                data_pos,
-            )?;
-            check_charset(ai, raw, key_len, tail, data_pos)?;
-        }
-        Format::Plain { charset, .. } => check_charset(ai, raw, 0, charset, data_pos)?,
-        _ => check_charset(ai, raw, 0, Charset::Numeric, data_pos)?,
-    }
     let (min, max) = (format.min_len(), format.max_len());
     if let Some(expected_len) = table::predefined_data_len(ai) {
         if raw.len() < expected_len {
@@ -335,6 +321,23 @@ pub(crate) fn interpret(
             max,
             found_len: raw.len(),
         });
+    }
+    // Characters are checked after lengths: a field that is too long usually
+    // means a missing separator, a more useful message than the character
+    // that happens to follow.
+    match format {
+        Format::KeyWithTail { key_len, tail, .. } => {
+            check_charset(
+                ai,
+                &raw[..floor_boundary(raw, key_len)],
+                0,
+                Charset::Numeric,
+                data_pos,
+            )?;
+            check_charset(ai, raw, key_len, tail, data_pos)?;
+        }
+        Format::Plain { charset, .. } => check_charset(ai, raw, 0, charset, data_pos)?,
+        _ => check_charset(ai, raw, 0, Charset::Numeric, data_pos)?,
     }
     Ok(match format {
         Format::Key { kind, .. } => {
