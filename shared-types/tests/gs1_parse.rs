@@ -465,6 +465,16 @@ fn character_sets() {
         parse("(10)!\"%&'()*+,-./:;<=>?_").lot.as_deref(),
         Some("!\"%&'()*+,-./:;<=>?_")
     );
+    // A multi-byte character across the end of a key's digits (found by fuzzing).
+    assert_eq!(
+        parse_err("25370306030306\u{fffd}537030603"),
+        Gs1Error::InvalidCharacter {
+            ai: "253".into(),
+            character: '\u{fffd}',
+            position: 14,
+            charset: "a numeric field (digits 0-9 only)".into()
+        }
+    );
     // Set 39 (CPID) has no lower case.
     assert!(parse("(8010)AB-12/#").elements.len() == 1);
     assert!(matches!(

@@ -247,14 +247,18 @@ pub(crate) fn check_message(elements: Vec<Gs1Element>) -> Result<Vec<Gs1Element>
     Ok(kept)
 }
 
+/// Checks every character: those starting before byte `split` against
+/// `head`, the rest against `tail` (keys with a serial component).
 fn check_charset(
     ai: &str,
     raw: &str,
-    skip: usize,
-    charset: Charset,
+    split: usize,
+    head: Charset,
+    tail: Charset,
     data_pos: usize,
 ) -> Result<(), Gs1Error> {
-    for (i, c) in raw.char_indices().skip_while(|(i, _)| *i < skip) {
+    for (i, c) in raw.char_indices() {
+        let charset = if i < split { head } else { tail };
         if !(c.is_ascii() && charset.allows(c as u8)) {
             return Err(Gs1Error::InvalidCharacter {
                 ai: ai.to_owned(),
@@ -325,20 +329,12 @@ pub(crate) fn interpret(
     // Characters are checked after lengths: a field that is too long usually
     // means a missing separator, a more useful message than the character
     // that happens to follow.
-    match format {
-        Format::KeyWithTail { key_len, tail, .. } => {
-            check_charset(
-                ai,
-                &raw[..floor_boundary(raw, key_len)],
-                0,
-                Charset::Numeric,
-                data_pos,
-            )?;
-            check_charset(ai, raw, key_len, tail, data_pos)?;
-        }
-        Format::Plain { charset, .. } => check_charset(ai, raw, 0, charset, data_pos)?,
-        _ => check_charset(ai, raw, 0, Charset::Numeric, data_pos)?,
-    }
+    let (split, head, tail) = match format {
+        Format::KeyWithTail { key_len, tail, .. } => (key_len, Charset::Numeric, tail),
+        Format::Plain { charset, .. } => (0, charset, charset),
+        _ => (0, Charset::Numeric, Charset::Numeric),
+    };
+    check_charset(ai, raw, split, head, tail, data_pos)?;
     Ok(match format {
         Format::Key { kind, .. } => {
             check_digit(ai, raw)?;
@@ -384,14 +380,6 @@ pub(crate) fn interpret(
         }
         Format::Plain { .. } => Gs1Value::Text(raw.to_owned()),
     })
-}
-
-fn floor_boundary(s: &str, mut i: usize) -> usize {
-    i = i.min(s.len());
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
 }
 
 /// Two-digit year to full year (General Specifications §7.12): within 49
