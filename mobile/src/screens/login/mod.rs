@@ -1,0 +1,8 @@
+//! The sign-in screen: server URL, email and password, plus language and theme choice
+//! (those must be reachable before signing in, e.g. for a German-only user).
+
+mod state;
+mod view;
+
+pub use state::{Credentials, Email, LoginErrors, LoginForm};
+pub use view::LoginScreen;
