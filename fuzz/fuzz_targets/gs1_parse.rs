@@ -18,7 +18,11 @@ fuzz_target!(|data: &[u8]| {
     let parser = Gs1Parser::with_reference_year(2025);
     if let Ok(elements) = parser.elements(&text) {
         let gs = encode_gs(&elements);
-        assert_eq!(parser.elements(&gs).as_ref(), Ok(&elements), "GS round trip of {text:?}");
+        assert_eq!(
+            parser.elements(&gs).as_ref(),
+            Ok(&elements),
+            "GS round trip of {text:?}"
+        );
         let bracketed = encode_bracketed(&elements);
         assert_eq!(
             parser.elements(&bracketed).as_ref(),

@@ -30,6 +30,9 @@ pub enum BarcodeError {
     /// The last digit is not the mod-10 check digit of the others.
     #[error("check digit is {found}, but the other digits require {expected}")]
     BadCheckDigit { expected: u8, found: u8 },
+    /// UPC-E exists only for number systems 0 and 1.
+    #[error("a UPC-E code starts with 0 or 1")]
+    UpcENumberSystem,
 }
 
 fn digits_of(code: &str) -> Result<Vec<u8>, BarcodeError> {
@@ -115,6 +118,8 @@ pub enum GtinFormat {
     Ean8,
     /// GTIN-12, printed as UPC-A.
     UpcA,
+    /// GTIN-12 printed zero-suppressed as UPC-E (8 digits).
+    UpcE,
     /// GTIN-13, printed as EAN-13.
     Ean13,
     /// GTIN-14, printed as ITF-14 or inside GS1 element strings.
@@ -175,6 +180,39 @@ pub fn normalize_gtin14(code: &str) -> Result<String, BarcodeError> {
     Ok(format!("{code:0>14}"))
 }
 
+/// Expands an 8-digit UPC-E code (number system 0 or 1, six digits, check
+/// digit) to its 12-digit UPC-A, whose check digit it shares.
+pub fn expand_upce(code: &str) -> Result<String, BarcodeError> {
+    let d = digits_of(code)?;
+    if d.len() != 8 {
+        return Err(BarcodeError::WrongLength {
+            key: "UPC-E".into(),
+            expected: "8".into(),
+            found: d.len(),
+        });
+    }
+    let c = |i: usize| char::from(b'0' + d[i]);
+    let (ns, x, check) = (c(0), &d[1..7], c(7));
+    let s = |r: std::ops::Range<usize>| {
+        x[r].iter()
+            .map(|&b| char::from(b'0' + b))
+            .collect::<String>()
+    };
+    // The last data digit says where the suppressed zeros were (UPC-E zero suppression rules).
+    let body = match x[5] {
+        0..=2 => format!("{}{}0000{}", s(0..2), x[5], s(2..5)),
+        3 => format!("{}00000{}", s(0..3), s(3..5)),
+        4 => format!("{}00000{}", s(0..4), s(4..5)),
+        _ => format!("{}0000{}", s(0..5), x[5]),
+    };
+    if !matches!(ns, '0' | '1') {
+        return Err(BarcodeError::UpcENumberSystem);
+    }
+    let upca = format!("{ns}{body}{check}");
+    validate_check_digit(&upca)?;
+    Ok(upca)
+}
+
 /// What a scanned barcode's text turned out to be.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -200,7 +238,8 @@ const GS1_SYMBOLOGY_IDS: [&str; 5] = ["]C1", "]d2", "]Q3", "]e0", "]J1"];
 /// Decides what `code` (a barcode's decoded text) is.
 ///
 /// The order matters and follows what is least likely to misread a code:
-/// 1. 8, 12, 13 or 14 digits with a valid check digit are a plain GTIN.
+/// 1. 8, 12, 13 or 14 digits with a valid check digit are a plain GTIN;
+///    8 digits that are not a valid EAN-8 but a valid UPC-E are expanded.
 /// 2. Text that *announces* GS1 — a GS1 symbology identifier, an FNC1 (GS,
 ///    ASCII 29), a leading `(nn)` bracketed AI, or a Digital Link URI whose
 ///    path holds a GS1 key — is parsed as GS1; if that fails the error is
@@ -218,6 +257,15 @@ pub fn classify(code: &str) -> ScannedCode {
             return ScannedCode::Gtin {
                 format,
                 gtin14: format!("{text:0>14}"),
+            };
+        }
+    }
+    // Not a valid EAN-8, but a valid zero-suppressed UPC-A.
+    if text.len() == 8 {
+        if let Ok(upca) = expand_upce(text) {
+            return ScannedCode::Gtin {
+                format: GtinFormat::UpcE,
+                gtin14: format!("{upca:0>14}"),
             };
         }
     }
@@ -320,6 +368,27 @@ mod tests {
         assert_eq!(normalize_gtin14("96385074").unwrap(), "00000096385074");
         assert!(has_valid_check_digit("00036000291452"));
         assert!(normalize_gtin14("036000291453").is_err());
+    }
+
+    #[test]
+    fn upce_expands_by_its_last_digit() {
+        // Published UPC-E / UPC-A pairs, one per zero-suppression rule.
+        assert_eq!(expand_upce("04252614").unwrap(), "042100005264");
+        assert_eq!(expand_upce("01234565").unwrap(), "012345000065");
+        assert_eq!(expand_upce("01234531").unwrap(), "012300000451");
+        assert_eq!(expand_upce("01234543").unwrap(), "012340000053");
+        assert_eq!(expand_upce("21234543"), Err(BarcodeError::UpcENumberSystem));
+        assert!(matches!(
+            expand_upce("04252615"),
+            Err(BarcodeError::BadCheckDigit { .. })
+        ));
+        assert_eq!(
+            classify("04252614"),
+            ScannedCode::Gtin {
+                format: GtinFormat::UpcE,
+                gtin14: "00042100005264".into()
+            }
+        );
     }
 
     #[test]
