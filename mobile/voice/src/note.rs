@@ -445,15 +445,14 @@ fn quantity_after(
     used: &[bool],
     end: usize,
 ) -> Option<usize> {
-    let mut j = end;
-    for _ in 0..=2 {
+    // At most two glue words between the product and its number.
+    for j in end..=end + 2 {
         if let Some(k) = numbers.iter().position(|n| n.start == j) {
             return (!used[k]).then_some(k);
         }
         if j >= words.len() || !QUANTITY_AFTER_GLUE.contains(&words[j].as_str()) {
             return None;
         }
-        j += 1;
     }
     None
 }

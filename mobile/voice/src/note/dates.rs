@@ -113,7 +113,7 @@ fn next_month_day(from: NaiveDate, month: u32, day: u32, year: Option<i32>) -> O
 
 fn year_at(tokens: &[Token], i: usize) -> Option<i32> {
     let y = digits_value(&tokens.get(i)?.norm)?;
-    (2000..=2100).contains(&y).then(|| y as i32)
+    (2000..=2100).contains(&y).then_some(y as i32)
 }
 
 /// Tries every date pattern at token `i`.

@@ -342,6 +342,14 @@ case!(
     None
 );
 case!(empty_transcript, "", None, [], None, None);
+case!(
+    hundred_and_fifty_in_digits,
+    "Hartley & Sons, 100 and 50 LED bulbs. Deliver next week.",
+    Some("c-hartley"),
+    [("p-bulb", Some(150))],
+    Some((2025, 1, 20)),
+    Some(Deliver)
+);
 
 #[test]
 fn confidence_reflects_what_was_found() {

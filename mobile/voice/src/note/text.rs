@@ -188,6 +188,16 @@ pub(crate) fn number_at(tokens: &[Token], i: usize) -> Option<NumberSpan> {
             Some("thousand") => (v.checked_mul(1000)?, i + 2),
             _ => (v, i + 1),
         };
+        // Recognisers write "a hundred and fifty" as "100 and 50"; read it as one number.
+        if value % 100 == 0 && value > 0 && word(end) == Some("and") {
+            if let Some(rest) = number_at(tokens, end + 1).filter(|r| r.value < 100) {
+                return Some(NumberSpan {
+                    start: i,
+                    end: rest.end,
+                    value: value + rest.value,
+                });
+            }
+        }
         return Some(NumberSpan {
             start: i,
             end,
@@ -348,6 +358,8 @@ mod tests {
         assert_eq!(value("2 dozen"), Some(24));
         assert_eq!(value("1,500"), Some(1500));
         assert_eq!(value("40"), Some(40));
+        assert_eq!(value("100 and 50"), Some(150));
+        assert_eq!(value("2 hundred and twelve"), Some(212));
     }
 
     #[test]
@@ -357,6 +369,9 @@ mod tests {
         // Two numbers side by side stay two numbers.
         let spans = find_numbers(&tokenize("five twenty"));
         assert_eq!(spans.iter().map(|s| s.value).collect::<Vec<_>>(), [5, 20]);
+        // "12 and 6" are two quantities, not 18.
+        let spans = find_numbers(&tokenize("12 and 6"));
+        assert_eq!(spans.iter().map(|s| s.value).collect::<Vec<_>>(), [12, 6]);
         // A trailing "and" belongs to the sentence, not the number.
         let spans = find_numbers(&tokenize("a hundred and the rest"));
         assert_eq!(
