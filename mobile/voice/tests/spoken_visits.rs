@@ -27,13 +27,13 @@ struct Spoken {
 const SENTENCES: &[Spoken] = &[
     Spoken { text: "Visited Acme Hardware today. They want twelve boxes of wood screws. Call them next Tuesday.", customer: "c-acme", product: "p-screws", quantity: 12, follow_up: (2025, 1, 21) },
     Spoken { text: "Greenleaf Garden Center ordered twenty four garden hoses. Deliver them on March third.", customer: "c-greenleaf", product: "p-hose", quantity: 24, follow_up: (2025, 3, 3) },
-    Spoken { text: "Northside Plumbing needs forty copper pipes. Follow up tomorrow.", customer: "c-northside", product: "p-pipe", quantity: 40, follow_up: (2025, 1, 16) },
+    Spoken { text: "Northside Plumbing needs sixty copper pipes. Follow up tomorrow.", customer: "c-northside", product: "p-pipe", quantity: 60, follow_up: (2025, 1, 16) },
     Spoken { text: "Summit Electrical wants thirty extension cables. Send a quote in two weeks.", customer: "c-summit", product: "p-cable", quantity: 30, follow_up: (2025, 1, 29) },
     Spoken { text: "Riverside Cafe asked for fifteen paint rollers. Visit again at the end of the month.", customer: "c-riverside", product: "p-roller", quantity: 15, follow_up: (2025, 1, 31) },
     Spoken { text: "Bob's Building Supplies will take twenty cement bags. Call back next Friday.", customer: "c-bobs", product: "p-cement", quantity: 20, follow_up: (2025, 1, 24) },
-    Spoken { text: "Hartley and Sons want a hundred and fifty LED bulbs. Deliver next week.", customer: "c-hartley", product: "p-bulb", quantity: 150, follow_up: (2025, 1, 20) },
+    Spoken { text: "Hartley and Sons want a hundred and fifty work gloves. Deliver next week.", customer: "c-hartley", product: "p-gloves", quantity: 150, follow_up: (2025, 1, 20) },
     Spoken { text: "Kwik Fix Repairs ordered sixty safety gloves. Send the quote by Friday.", customer: "c-kwik", product: "p-gloves", quantity: 60, follow_up: (2025, 1, 17) },
-    Spoken { text: "Acme Hardware needs eight PVC elbows. Call them in two days.", customer: "c-acme", product: "p-elbow", quantity: 8, follow_up: (2025, 1, 17) },
+    Spoken { text: "Acme Hardware ordered eight PVC elbows. Call them in two days.", customer: "c-acme", product: "p-elbow", quantity: 8, follow_up: (2025, 1, 17) },
     Spoken { text: "Northside Plumbing wants twenty five drywall sheets. Visit them on Monday.", customer: "c-northside", product: "p-drywall", quantity: 25, follow_up: (2025, 1, 20) },
 ];
 
