@@ -1,1 +1,17 @@
-//! ElevateCRM backend.
+//! ElevateCRM backend: the axum API server, its database layer and domain rules.
+//!
+//! A request's path: tower layers (request id, trace, body limit, timeout) → the
+//! `Ctx` extractor verifies the bearer token → `TenantTx` opens a transaction with
+//! `app.tenant_id` set so PostgreSQL row-level security isolates tenants → the
+//! handler parses input into domain types → `db` functions read and write → commit.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod http;
+pub mod seed;
+pub mod state;
+pub mod telemetry;

@@ -1,1 +1,5 @@
-fn main() {}
+//! `elevate`: serve | migrate | seed-demo | openapi.
+
+fn main() -> std::process::ExitCode {
+    elevate_backend::cli::main()
+}

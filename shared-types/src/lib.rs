@@ -4,3 +4,4 @@
 pub mod api;
 pub mod barcode;
 pub mod gs1;
+pub mod identity;

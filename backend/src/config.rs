@@ -1,0 +1,205 @@
+//! Typed, layered configuration: built-in defaults, then an optional TOML file
+//! (`ELEVATE_CONFIG`, default `elevate.toml` if present), then `ELEVATE_*`
+//! environment variables (`ELEVATE_HTTP__BIND=0.0.0.0:8080`). The conventional
+//! `DATABASE_URL` and `REDIS_URL` are honoured too. Secrets are wrapped in
+//! [`SecretString`] so they never reach a log line or a `Debug` print.
+
+use std::path::PathBuf;
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub http: HttpSettings,
+    pub database: DatabaseSettings,
+    pub redis: RedisSettings,
+    pub auth: AuthSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HttpSettings {
+    /// Address the API and web view listen on.
+    pub bind: String,
+    /// Largest accepted request body, in bytes.
+    pub body_limit_bytes: usize,
+    /// Requests taking longer than this are answered with a `timeout` error.
+    pub request_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    /// The server's connection: the `elevate_app` role, subject to row-level security.
+    pub url: SecretString,
+    /// The schema owner's connection, used only by `migrate`.
+    pub owner_url: SecretString,
+    pub max_connections: u32,
+    pub connect_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct RedisSettings {
+    /// Optional: without it, caches, pub/sub and rate limits run in-process.
+    pub url: Option<SecretString>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    /// HMAC key for access tokens. When unset a random key is generated at start-up
+    /// (tokens then do not survive a restart and replicas cannot share them).
+    pub jwt_secret: Option<SecretString>,
+    pub access_token_ttl_secs: i64,
+    pub issuer: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LogSettings {
+    /// `json` (default) or `pretty`.
+    pub format: String,
+    /// A tracing `EnvFilter` directive, overridden by `RUST_LOG`.
+    pub level: String,
+}
+
+/// Defaults as a serialisable tree, so figment can layer the file and env over them.
+#[derive(Serialize)]
+struct Defaults {
+    http: HttpSettings,
+    database: DefaultDb,
+    redis: DefaultRedis,
+    auth: DefaultAuth,
+    log: LogSettings,
+}
+
+#[derive(Serialize)]
+struct DefaultDb {
+    url: &'static str,
+    owner_url: &'static str,
+    max_connections: u32,
+    connect_timeout_secs: u64,
+}
+
+#[derive(Serialize)]
+struct DefaultRedis {}
+
+#[derive(Serialize)]
+struct DefaultAuth {
+    access_token_ttl_secs: i64,
+    issuer: &'static str,
+}
+
+pub const DEFAULT_DATABASE_URL: &str = "postgres://elevate_app:elevate_app@127.0.0.1:5432/elevate";
+pub const DEFAULT_OWNER_DATABASE_URL: &str =
+    "postgres://elevate_owner:elevate_owner@127.0.0.1:5432/elevate";
+
+fn defaults() -> Defaults {
+    Defaults {
+        http: HttpSettings {
+            bind: "127.0.0.1:8080".into(),
+            body_limit_bytes: 1024 * 1024,
+            request_timeout_secs: 30,
+        },
+        database: DefaultDb {
+            url: DEFAULT_DATABASE_URL,
+            owner_url: DEFAULT_OWNER_DATABASE_URL,
+            max_connections: 20,
+            connect_timeout_secs: 5,
+        },
+        redis: DefaultRedis {},
+        auth: DefaultAuth {
+            access_token_ttl_secs: 15 * 60,
+            issuer: "elevatecrm",
+        },
+        log: LogSettings {
+            format: "json".into(),
+            level: "info".into(),
+        },
+    }
+}
+
+impl Settings {
+    /// Loads defaults → file → environment.
+    pub fn load() -> Result<Self, figment::Error> {
+        let file = std::env::var_os("ELEVATE_CONFIG")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("elevate.toml"));
+        Self::figment(Some(file)).extract()
+    }
+
+    /// The layered sources; exposed so tests can add their own layer on top.
+    pub fn figment(file: Option<PathBuf>) -> Figment {
+        let mut fig = Figment::from(Serialized::defaults(defaults()));
+        if let Some(file) = file {
+            fig = fig.merge(Toml::file(file));
+        }
+        fig = fig.merge(Env::prefixed("ELEVATE_").split("__"));
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            fig = fig.merge(Serialized::default("database.url", url));
+        }
+        if let Ok(url) = std::env::var("REDIS_URL") {
+            if !url.is_empty() {
+                fig = fig.merge(Serialized::default("redis.url", url));
+            }
+        }
+        fig
+    }
+}
+
+/// A database URL with the password removed, for messages and logs.
+pub fn redact_url(url: &SecretString) -> String {
+    let raw = url.expose_secret();
+    match raw.split_once("://") {
+        Some((scheme, rest)) => match rest.rsplit_once('@') {
+            Some((userinfo, host)) => {
+                let user = userinfo.split(':').next().unwrap_or("");
+                format!("{scheme}://{user}@{host}")
+            }
+            None => raw.to_string(),
+        },
+        None => "<unparseable url>".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_load_without_any_file_or_env() {
+        let s: Settings = Settings::figment(None).extract().unwrap();
+        assert_eq!(s.http.body_limit_bytes, 1024 * 1024);
+        assert_eq!(s.auth.access_token_ttl_secs, 900);
+        assert!(s.database.url.expose_secret().contains("elevate_app@"));
+    }
+
+    #[test]
+    fn file_and_env_layers_override_defaults_in_order() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "cfg.toml",
+                "[http]\nbind = \"0.0.0.0:9000\"\nbody_limit_bytes = 2048\n",
+            )?;
+            jail.set_env("ELEVATE_HTTP__BODY_LIMIT_BYTES", "4096");
+            let s: Settings = Settings::figment(Some("cfg.toml".into())).extract()?;
+            assert_eq!(s.http.bind, "0.0.0.0:9000", "file overrides default");
+            assert_eq!(s.http.body_limit_bytes, 4096, "env overrides file");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn secrets_never_print() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("ELEVATE_AUTH__JWT_SECRET", "super-secret-value");
+            jail.set_env("DATABASE_URL", "postgres://u:hunter2pw@db:5432/x");
+            let s: Settings = Settings::figment(None).extract()?;
+            let dbg = format!("{s:?}");
+            assert!(!dbg.contains("super-secret-value"), "{dbg}");
+            assert!(!dbg.contains("hunter2pw"), "{dbg}");
+            assert_eq!(redact_url(&s.database.url), "postgres://u@db:5432/x");
+            Ok(())
+        });
+    }
+}

@@ -1,0 +1,4 @@
+//! Pure domain rules: types that parse on construction and functions without I/O.
+
+pub mod identity;
+pub mod permissions;
