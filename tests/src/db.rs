@@ -85,15 +85,13 @@ async fn ensure_template(conn: &mut PgConnection) -> anyhow::Result<String> {
 async fn drop_stale(conn: &mut PgConnection) -> anyhow::Result<()> {
     let now = SystemTime::now().duration_since(UNIX_EPOCH)?.as_secs();
     let names: Vec<String> =
-        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'elevate_t_%'")
+        sqlx::query_scalar(r"SELECT datname FROM pg_database WHERE datname LIKE 'elevate\_t\_%'")
             .fetch_all(&mut *conn)
             .await?;
     for name in names {
-        let ts = name
-            .split('_')
-            .nth(2)
-            .and_then(|s| s.parse::<u64>().ok())
-            .unwrap_or(0);
+        let Some(ts) = name.split('_').nth(2).and_then(|s| s.parse::<u64>().ok()) else {
+            continue;
+        };
         if now.saturating_sub(ts) > 7200 {
             let _ = conn
                 .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())

@@ -276,5 +276,4 @@ async fn every_table_has_forced_rls_and_the_audit_catches_a_table_without() {
     let found = rls::violations(&mut conn).await.unwrap();
     assert!(found.is_empty(), "{found:?}");
     let _ = std::fs::remove_dir_all(&dir);
-    let _: Value = json!(null);
 }

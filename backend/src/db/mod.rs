@@ -2,6 +2,7 @@
 //! `TenantTx`), so row-level security applies; none filters by tenant by hand as
 //! its only guard.
 
+pub mod events;
 pub mod rls;
 pub mod tenants;
 pub mod users;

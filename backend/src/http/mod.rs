@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod brand;
 pub mod ctx;
+pub mod events;
 pub mod extract;
 pub mod health;
 pub mod request_id;
@@ -49,6 +50,7 @@ use crate::state::AppState;
         (name = "auth", description = "Sign-in"),
         (name = "users", description = "Users of a tenant"),
         (name = "health", description = "Liveness and readiness"),
+        (name = "audit", description = "Audit trail and domain events"),
     )
 )]
 struct ApiDoc;
@@ -107,6 +109,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(tenants::router())
         .merge(auth::router())
         .merge(users::router())
+        .merge(events::router())
         .split_for_parts()
 }
 

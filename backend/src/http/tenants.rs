@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::auth::password::hash_password;
 use crate::db;
+use crate::db::events::NewEvent;
 use crate::domain::permissions::Permission;
 use crate::domain::identity::{DisplayName, Email, HexColour, NewPassword, Slug};
 use crate::error::{ApiError, ApiResult};
@@ -57,6 +58,14 @@ async fn sign_up(
             roles: &["admin".to_owned()],
             created_by: None,
         },
+    )
+    .await?;
+    db::events::append(
+        &mut tx,
+        Some(admin.id),
+        NewEvent::new("tenant.signed_up")
+            .subject("tenant", tenant.id)
+            .data(serde_json::json!({ "slug": tenant.slug, "admin_user_id": admin.id })),
     )
     .await?;
     tx.commit().await?;
@@ -119,6 +128,15 @@ async fn update_tenant(
     let tenant = db::tenants::update_current(tx.conn(), &changes)
         .await?
         .ok_or_else(|| ApiError::not_found("tenant"))?;
+    let actor = Some(tx.ctx.user_id);
+    db::events::append(
+        tx.conn(),
+        actor,
+        NewEvent::new("tenant.updated")
+            .subject("tenant", tenant.id)
+            .data(serde_json::to_value(&tenant.branding).unwrap_or_default()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(AppJson(tenant))
 }

@@ -8,6 +8,7 @@ use utoipa_axum::routes;
 use uuid::Uuid;
 
 use crate::db;
+use crate::db::events::NewEvent;
 use crate::domain::permissions::{Permission, BUILT_IN_ROLES};
 use crate::domain::identity::{DisplayName, Email, NewPassword};
 use crate::error::{ApiError, ApiResult};
@@ -92,6 +93,14 @@ async fn create_user(
         }
         _ => e.into(),
     })?;
+    db::events::append(
+        tx.conn(),
+        created_by,
+        NewEvent::new("user.created")
+            .subject("user", user.id)
+            .data(serde_json::json!({ "email": user.email, "roles": user.roles })),
+    )
+    .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, AppJson(user)))
 }
@@ -139,6 +148,17 @@ async fn update_user(
     let user = db::users::update(tx.conn(), id, &changes)
         .await?
         .ok_or_else(|| ApiError::not_found("user"))?;
+    let actor = Some(tx.ctx.user_id);
+    db::events::append(
+        tx.conn(),
+        actor,
+        NewEvent::new("user.updated").subject("user", id).data(serde_json::json!({
+            "display_name": changes.display_name.as_ref().map(|n| n.as_str()),
+            "is_active": changes.is_active,
+            "roles": changes.roles,
+        })),
+    )
+    .await?;
     tx.commit().await?;
     Ok(AppJson(user))
 }
@@ -153,6 +173,8 @@ async fn delete_user(mut tx: TenantTx, AppPath(id): AppPath<Uuid>) -> ApiResult<
     if !db::users::delete(tx.conn(), id).await? {
         return Err(ApiError::not_found("user"));
     }
+    let actor = Some(tx.ctx.user_id);
+    db::events::append(tx.conn(), actor, NewEvent::new("user.deleted").subject("user", id)).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

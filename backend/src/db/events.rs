@@ -1,0 +1,205 @@
+//! The append-only, hash-chained event log (domain events and audit trail).
+//! `append` runs inside the caller's transaction, so an event exists exactly when
+//! the change it describes was committed.
+
+use chrono::{DateTime, Utc};
+use shared_types::events::{ChainBreak, ChainVerification, Event};
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::http::extract::Paging;
+use crate::http::request_id;
+
+/// What happened, to what.
+#[derive(Debug, Clone)]
+pub struct NewEvent<'a> {
+    pub kind: &'a str,
+    pub subject_type: Option<&'a str>,
+    pub subject_id: Option<Uuid>,
+    pub data: serde_json::Value,
+}
+
+impl<'a> NewEvent<'a> {
+    pub fn new(kind: &'a str) -> Self {
+        Self {
+            kind,
+            subject_type: None,
+            subject_id: None,
+            data: serde_json::json!({}),
+        }
+    }
+
+    pub fn subject(mut self, kind: &'a str, id: Uuid) -> Self {
+        self.subject_type = Some(kind);
+        self.subject_id = Some(id);
+        self
+    }
+
+    pub fn data(mut self, data: serde_json::Value) -> Self {
+        self.data = data;
+        self
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct EventRow {
+    id: Uuid,
+    seq: i64,
+    kind: String,
+    actor_user_id: Option<Uuid>,
+    request_id: Option<String>,
+    subject_type: Option<String>,
+    subject_id: Option<Uuid>,
+    data: serde_json::Value,
+    created_at: DateTime<Utc>,
+    hash: Vec<u8>,
+}
+
+impl From<EventRow> for Event {
+    fn from(r: EventRow) -> Self {
+        Event {
+            id: r.id,
+            seq: r.seq,
+            kind: r.kind,
+            actor_user_id: r.actor_user_id,
+            request_id: r.request_id,
+            subject_type: r.subject_type,
+            subject_id: r.subject_id,
+            data: r.data,
+            created_at: r.created_at,
+            hash: hex::encode(r.hash),
+        }
+    }
+}
+
+const COLUMNS: &str =
+    "id, seq, kind, actor_user_id, request_id, subject_type, subject_id, data, created_at, hash";
+
+/// Appends an event for the connection's tenant; the request id is taken from the
+/// current request, if any.
+pub async fn append(
+    conn: &mut PgConnection,
+    actor: Option<Uuid>,
+    ev: NewEvent<'_>,
+) -> Result<Event, sqlx::Error> {
+    let row: EventRow = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM append_event($1, $2, $3, $4, $5, $6, $7)"
+    ))
+    .bind(Uuid::now_v7())
+    .bind(ev.kind)
+    .bind(actor)
+    .bind(request_id::current())
+    .bind(ev.subject_type)
+    .bind(ev.subject_id)
+    .bind(ev.data)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.into())
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct EventFilter {
+    /// Exact kind, or a prefix ending in `.` (e.g. `stock.`).
+    pub kind: Option<String>,
+    pub since_seq: Option<i64>,
+    pub subject_id: Option<Uuid>,
+    pub actor_user_id: Option<Uuid>,
+}
+
+pub async fn list(
+    conn: &mut PgConnection,
+    f: &EventFilter,
+    paging: Paging,
+) -> Result<(Vec<Event>, i64), sqlx::Error> {
+    let kind_pattern = f.kind.as_ref().map(|k| {
+        if k.ends_with('.') {
+            format!("{}%", k.replace('%', "").replace('_', "\\_"))
+        } else {
+            k.replace('%', "").replace('_', "\\_")
+        }
+    });
+    let filter = "($1::text IS NULL OR kind LIKE $1) AND seq > coalesce($2, 0)
+                  AND ($3::uuid IS NULL OR subject_id = $3) AND ($4::uuid IS NULL OR actor_user_id = $4)";
+    let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM events WHERE {filter}"))
+        .bind(&kind_pattern)
+        .bind(f.since_seq)
+        .bind(f.subject_id)
+        .bind(f.actor_user_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let rows: Vec<EventRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM events WHERE {filter} ORDER BY seq LIMIT $5 OFFSET $6"
+    ))
+    .bind(&kind_pattern)
+    .bind(f.since_seq)
+    .bind(f.subject_id)
+    .bind(f.actor_user_id)
+    .bind(paging.limit)
+    .bind(paging.offset)
+    .fetch_all(conn)
+    .await?;
+    Ok((rows.into_iter().map(Into::into).collect(), total))
+}
+
+/// Walks the tenant's chain and reports the first row that does not verify.
+pub async fn verify_chain(conn: &mut PgConnection) -> Result<ChainVerification, sqlx::Error> {
+    #[derive(sqlx::FromRow)]
+    struct Check {
+        seq: i64,
+        id: Uuid,
+        hash_ok: bool,
+        link_ok: bool,
+        step: i64,
+    }
+    let rows: Vec<Check> = sqlx::query_as(
+        r#"SELECT seq, id,
+                  hash = event_hash(prev_hash, tenant_id, seq, id, kind, actor_user_id, request_id,
+                                    subject_type, subject_id, data, created_at) AS hash_ok,
+                  prev_hash = coalesce(lag(hash) OVER w, '\x'::bytea) AS link_ok,
+                  seq - coalesce(lag(seq) OVER w, 0) AS step
+             FROM events WINDOW w AS (ORDER BY seq) ORDER BY seq"#,
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let checked = rows.len() as i64;
+    let bad = |seq, id, reason: &str| ChainVerification {
+        ok: false,
+        checked,
+        first_bad: Some(ChainBreak {
+            seq,
+            id,
+            reason: reason.to_owned(),
+        }),
+    };
+    for r in &rows {
+        if r.step != 1 {
+            return Ok(bad(r.seq - 1, None, "gap"));
+        }
+        if !r.hash_ok {
+            return Ok(bad(r.seq, Some(r.id), "hash_mismatch"));
+        }
+        if !r.link_ok {
+            return Ok(bad(r.seq, Some(r.id), "broken_link"));
+        }
+    }
+    // The stream head must match the last row, or the newest rows were removed.
+    let head: Option<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT last_seq, last_hash FROM event_streams WHERE tenant_id = app_current_tenant()")
+            .fetch_optional(&mut *conn)
+            .await?;
+    let last: Option<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(conn)
+            .await?;
+    match (head, last) {
+        (None, None) => {}
+        (Some((hs, hh)), Some((ls, lh))) if hs == ls && hh == lh => {}
+        (Some((hs, _)), _) => return Ok(bad(hs, None, "gap")),
+        (None, Some((ls, _))) => return Ok(bad(ls, None, "broken_link")),
+    }
+    Ok(ChainVerification {
+        ok: true,
+        checked,
+        first_bad: None,
+    })
+}
