@@ -56,10 +56,18 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             println!("{}", crate::http::openapi().to_pretty_json()?);
         }
         Command::Migrate => {
-            let pool = connect_db(&settings.database.owner_url, 2, settings.database.connect_timeout_secs).await?;
+            let pool = connect_db(
+                &settings.database.owner_url,
+                2,
+                settings.database.connect_timeout_secs,
+            )
+            .await?;
             tracing::info!(url = %redact_url(&settings.database.owner_url), "applying migrations");
             crate::db::MIGRATOR.run(&pool).await?;
-            println!("migrations applied ({} known)", crate::db::MIGRATOR.iter().count());
+            println!(
+                "migrations applied ({} known)",
+                crate::db::MIGRATOR.iter().count()
+            );
         }
         Command::SeedDemo => {
             let state = AppState::build(settings).await?;
@@ -113,8 +121,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         {
             s.recv().await;
         }
@@ -123,4 +130,3 @@ async fn shutdown_signal() {
     let term = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = term => {} }
 }
-

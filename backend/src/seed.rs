@@ -31,7 +31,11 @@ impl fmt::Display for DemoCredentials {
             f,
             "Demo tenant '{}' {}. Sign in with:",
             self.tenant,
-            if self.created { "created" } else { "already present" }
+            if self.created {
+                "created"
+            } else {
+                "already present"
+            }
         )?;
         for (role, email, name) in &self.users {
             writeln!(f, "  {role:<10} {email}  ({name})")?;

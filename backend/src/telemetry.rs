@@ -8,8 +8,9 @@ use tracing_subscriber::{fmt, EnvFilter};
 use crate::config::LogSettings;
 
 pub fn init(settings: &LogSettings) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(format!("{},sqlx=warn,tower_http=warn", settings.level)));
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        EnvFilter::new(format!("{},sqlx=warn,tower_http=warn", settings.level))
+    });
     let registry = tracing_subscriber::registry().with(filter);
     let result = if settings.format == "pretty" {
         registry.with(fmt::layer().with_target(false)).try_init()

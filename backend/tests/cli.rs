@@ -15,7 +15,10 @@ fn unreachable_database_is_one_clear_sentence() {
     // Port 1 on loopback: nothing listens there.
     let out = elevate()
         .arg("serve")
-        .env("DATABASE_URL", "postgres://elevate_app:pw-should-not-print@127.0.0.1:1/elevate")
+        .env(
+            "DATABASE_URL",
+            "postgres://elevate_app:pw-should-not-print@127.0.0.1:1/elevate",
+        )
         .env("ELEVATE_DATABASE__CONNECT_TIMEOUT_SECS", "2")
         .output()
         .unwrap();
@@ -23,9 +26,17 @@ fn unreachable_database_is_one_clear_sentence() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 1, "expected one sentence, got: {stderr}");
-    assert!(lines[0].starts_with("error: cannot reach PostgreSQL at postgres://elevate_app@127.0.0.1:1/elevate"), "{stderr}");
+    assert!(
+        lines[0].starts_with(
+            "error: cannot reach PostgreSQL at postgres://elevate_app@127.0.0.1:1/elevate"
+        ),
+        "{stderr}"
+    );
     assert!(lines[0].contains("start PostgreSQL"), "{stderr}");
-    assert!(!stderr.contains("pw-should-not-print"), "password leaked: {stderr}");
+    assert!(
+        !stderr.contains("pw-should-not-print"),
+        "password leaked: {stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
@@ -33,7 +44,10 @@ fn unreachable_database_is_one_clear_sentence() {
 fn serving_as_a_role_that_bypasses_rls_is_refused() {
     let out = elevate()
         .arg("serve")
-        .env("DATABASE_URL", "postgres://elevate_owner:elevate_owner@127.0.0.1:5432/elevate")
+        .env(
+            "DATABASE_URL",
+            "postgres://elevate_owner:elevate_owner@127.0.0.1:5432/elevate",
+        )
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -50,7 +64,10 @@ fn invalid_configuration_is_reported() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.starts_with("error: the configuration is not valid"), "{stderr}");
+    assert!(
+        stderr.starts_with("error: the configuration is not valid"),
+        "{stderr}"
+    );
 }
 
 #[test]

@@ -37,13 +37,15 @@ fn template_name() -> String {
 }
 
 async fn maintenance() -> anyhow::Result<PgConnection> {
-    PgConnection::connect(&owner_url("postgres")).await.map_err(|e| {
-        anyhow::anyhow!(
-            "cannot connect to PostgreSQL at {} as elevate_owner ({e}); run ./scripts/test, \
+    PgConnection::connect(&owner_url("postgres"))
+        .await
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot connect to PostgreSQL at {} as elevate_owner ({e}); run ./scripts/test, \
              which starts PostgreSQL and creates the roles",
-            host()
-        )
-    })
+                host()
+            )
+        })
 }
 
 /// Creates the migrated template once per migration set (serialised by an advisory lock).

@@ -36,7 +36,11 @@ impl Resp {
             .get("error")
             .unwrap_or_else(|| panic!("no error envelope in {} {}", self.status, self.text));
         for field in ["code", "message", "details", "request_id"] {
-            assert!(err.get(field).is_some(), "error lacks `{field}`: {}", self.text);
+            assert!(
+                err.get(field).is_some(),
+                "error lacks `{field}`: {}",
+                self.text
+            );
         }
         assert!(err["details"].is_object(), "details must be an object");
         let rid = self
@@ -45,7 +49,10 @@ impl Resp {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
         assert!(!rid.is_empty(), "response lacks x-request-id");
-        assert_eq!(err["request_id"], rid, "envelope request_id must match the header");
+        assert_eq!(
+            err["request_id"], rid,
+            "envelope request_id must match the header"
+        );
         err["code"].as_str().unwrap_or_default().to_owned()
     }
 }
@@ -75,7 +82,10 @@ impl TestApp {
 
     pub async fn spawn_on(db: TestDb, overrides: Value) -> anyhow::Result<Self> {
         let fig = Settings::figment(None)
-            .merge(Serialized::default("database.url", crate::db::app_url(&db.name)))
+            .merge(Serialized::default(
+                "database.url",
+                crate::db::app_url(&db.name),
+            ))
             .merge(Serialized::default(
                 "auth.jwt_secret",
                 "test-secret-0123456789abcdef0123456789",

@@ -57,12 +57,13 @@ async fn malformed_json_missing_fields_and_wrong_types_get_stable_codes() {
 #[tokio::test]
 async fn domain_validation_names_the_field() {
     let app = TestApp::spawn().await.unwrap();
-    let body = |slug: &str, email: &str, pw: &str| {
-        json!({ "name": "Acme", "slug": slug, "admin_email": email, "admin_name": "Ada", "admin_password": pw })
-    };
+    let body = |slug: &str, email: &str, pw: &str| json!({ "name": "Acme", "slug": slug, "admin_email": email, "admin_name": "Ada", "admin_password": pw });
     for (b, field) in [
         (body("Bad Slug!", "a@b.io", "long enough pass"), "slug"),
-        (body("acme", "not-an-email", "long enough pass"), "admin_email"),
+        (
+            body("acme", "not-an-email", "long enough pass"),
+            "admin_email",
+        ),
         (body("acme", "a@b.io", "short"), "admin_password"),
     ] {
         let r = app.post("/api/v1/tenants", None, &b).await;
@@ -119,7 +120,11 @@ async fn oversized_bodies_are_rejected_with_the_configured_limit() {
     let app = TestApp::spawn().await.unwrap();
     let big = "x".repeat(1024 * 1024 + 10);
     let r = app
-        .post("/api/v1/auth/login", None, &json!({ "tenant": big, "email": "a@b.io", "password": "p" }))
+        .post(
+            "/api/v1/auth/login",
+            None,
+            &json!({ "tenant": big, "email": "a@b.io", "password": "p" }),
+        )
         .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(r.error_code(), "payload_too_large");
@@ -190,7 +195,9 @@ async fn lists_page_with_total_count() {
             .await;
         assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     }
-    let r = app.get("/api/v1/users?limit=2&offset=1", Some(&t.token)).await;
+    let r = app
+        .get("/api/v1/users?limit=2&offset=1", Some(&t.token))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["total_count"], 5);
     assert_eq!(r.body["limit"], 2);
@@ -216,18 +223,40 @@ async fn health_and_brand_assets() {
     assert_eq!(r.body["checks"]["database"], "ok");
     assert_eq!(r.body["checks"]["redis"], "not_configured");
 
-    let fav = app.client.get(app.url("/favicon.ico")).send().await.unwrap();
+    let fav = app
+        .client
+        .get(app.url("/favicon.ico"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(fav.status(), StatusCode::OK);
     assert_eq!(fav.headers()["content-type"], "image/x-icon");
     let bytes = fav.bytes().await.unwrap();
-    let on_disk = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../assets/techguru_icon.ico")).unwrap();
+    let on_disk = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../assets/techguru_icon.ico"
+    ))
+    .unwrap();
     assert_eq!(bytes.as_ref(), on_disk.as_slice());
 
-    let logo = app.client.get(app.url("/assets/techguru_logo.png")).send().await.unwrap();
+    let logo = app
+        .client
+        .get(app.url("/assets/techguru_logo.png"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(logo.headers()["content-type"], "image/png");
     assert!(logo.bytes().await.unwrap().starts_with(b"\x89PNG"));
 
-    let landing = app.client.get(app.url("/")).send().await.unwrap().text().await.unwrap();
+    let landing = app
+        .client
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(landing.contains("href=\"/favicon.ico\""));
     assert!(landing.contains("src=\"/assets/techguru_logo.png\""));
 }
@@ -271,7 +300,11 @@ async fn sign_up_login_and_branding() {
         ("nope", t.admin_email.as_str(), "wrong password!!"),
     ] {
         let r = app
-            .post("/api/v1/auth/login", None, &json!({ "tenant": tenant, "email": email, "password": pw }))
+            .post(
+                "/api/v1/auth/login",
+                None,
+                &json!({ "tenant": tenant, "email": email, "password": pw }),
+            )
             .await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED);
         assert_eq!(r.error_code(), "invalid_credentials");
@@ -292,18 +325,33 @@ async fn deactivated_users_lose_access_at_once_and_the_last_admin_stays() {
         )
         .await;
     let wid = r.body["id"].as_str().unwrap().to_owned();
-    let wtoken = app.login("acme", "w@acme.example", "long enough pass").await;
-    assert_eq!(app.get("/api/v1/auth/me", Some(&wtoken)).await.status, StatusCode::OK);
+    let wtoken = app
+        .login("acme", "w@acme.example", "long enough pass")
+        .await;
+    assert_eq!(
+        app.get("/api/v1/auth/me", Some(&wtoken)).await.status,
+        StatusCode::OK
+    );
 
     // A warehouse user cannot manage users.
     let r = app
-        .call(Method::PATCH, &format!("/api/v1/users/{}", t.admin_id), Some(&wtoken), Some(&json!({ "is_active": false })))
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/users/{}", t.admin_id),
+            Some(&wtoken),
+            Some(&json!({ "is_active": false })),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert_eq!(r.error_code(), "forbidden");
 
     let r = app
-        .call(Method::PATCH, &format!("/api/v1/users/{wid}"), Some(&t.token), Some(&json!({ "is_active": false })))
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/users/{wid}"),
+            Some(&t.token),
+            Some(&json!({ "is_active": false })),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let r = app.get("/api/v1/auth/me", Some(&wtoken)).await;
@@ -311,7 +359,12 @@ async fn deactivated_users_lose_access_at_once_and_the_last_admin_stays() {
     assert_eq!(r.body["error"]["details"]["reason"], "user_inactive");
 
     let r = app
-        .call(Method::DELETE, &format!("/api/v1/users/{}", t.admin_id), Some(&t.token), None)
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/users/{}", t.admin_id),
+            Some(&t.token),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     assert_eq!(r.error_code(), "conflict");

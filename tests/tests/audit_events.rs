@@ -31,14 +31,24 @@ async fn changes_are_logged_in_order_with_actor_and_request_id() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let items = r.body["items"].as_array().unwrap();
     let kinds: Vec<&str> = items.iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    assert_eq!(kinds, ["tenant.signed_up", "user.created", "user.created", "user.created"]);
+    assert_eq!(
+        kinds,
+        [
+            "tenant.signed_up",
+            "user.created",
+            "user.created",
+            "user.created"
+        ]
+    );
     let seqs: Vec<i64> = items.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
     assert_eq!(seqs, [1, 2, 3, 4]);
     for (e, rid) in items[1..].iter().zip(&rids) {
         assert_eq!(e["request_id"], rid.as_str());
         assert_eq!(e["actor_user_id"], a.admin_id.to_string());
     }
-    let r = app.get("/api/v1/events?kind=user.&since_seq=2", Some(&a.token)).await;
+    let r = app
+        .get("/api/v1/events?kind=user.&since_seq=2", Some(&a.token))
+        .await;
     assert_eq!(r.body["total_count"], 2);
 
     // A failed change leaves no event behind.
@@ -64,7 +74,10 @@ async fn the_server_role_cannot_rewrite_history() {
     for sql in ["UPDATE events SET data = '{}'", "DELETE FROM events"] {
         let mut sp = sqlx::Connection::begin(&mut *tx).await.unwrap();
         let err = sqlx::query(sql).execute(&mut *sp).await.unwrap_err();
-        assert!(err.to_string().contains("permission denied"), "{sql}: {err}");
+        assert!(
+            err.to_string().contains("permission denied"),
+            "{sql}: {err}"
+        );
         sp.rollback().await.unwrap();
     }
 }
@@ -90,11 +103,13 @@ async fn tampering_is_detected_and_the_row_named() {
         .fetch_one(&app.db.owner)
         .await
         .unwrap();
-    sqlx::query("UPDATE events SET data = '{\"email\":\"evil@x.io\"}' WHERE tenant_id = $1 AND seq = 3")
-        .bind(a.tenant_id)
-        .execute(&app.db.owner)
-        .await
-        .unwrap();
+    sqlx::query(
+        "UPDATE events SET data = '{\"email\":\"evil@x.io\"}' WHERE tenant_id = $1 AND seq = 3",
+    )
+    .bind(a.tenant_id)
+    .execute(&app.db.owner)
+    .await
+    .unwrap();
     let v = verify(a.token.clone()).await;
     assert_eq!(v["ok"], false);
     assert_eq!(v["first_bad"]["seq"], 3);

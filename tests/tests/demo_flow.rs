@@ -13,7 +13,11 @@ fn binary() -> PathBuf {
     // target/<profile>/deps/<this test> → target/<profile>/elevate
     let exe = std::env::current_exe().unwrap();
     let bin = exe.parent().unwrap().parent().unwrap().join("elevate");
-    assert!(bin.exists(), "{} not built; run the workspace tests", bin.display());
+    assert!(
+        bin.exists(),
+        "{} not built; run the workspace tests",
+        bin.display()
+    );
     bin
 }
 
@@ -31,10 +35,18 @@ fn elevate(db: &str) -> Command {
 async fn migrate_seed_and_serve_like_the_demo_command() {
     let db = TestDb::empty().await.unwrap();
     let out = elevate(&db.name).arg("migrate").output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let out = elevate(&db.name).arg("seed-demo").output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let printed = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(printed.contains("Demo tenant 'demo' created"), "{printed}");
     let password = printed
@@ -62,12 +74,14 @@ async fn migrate_seed_and_serve_like_the_demo_command() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let _server = KillOnDrop(elevate(&db.name)
-        .arg("serve")
-        .env("ELEVATE_HTTP__BIND", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap());
+    let _server = KillOnDrop(
+        elevate(&db.name)
+            .arg("serve")
+            .env("ELEVATE_HTTP__BIND", format!("127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
     let mut ready = None;
@@ -80,7 +94,11 @@ async fn migrate_seed_and_serve_like_the_demo_command() {
     }
     {
         assert_eq!(ready, Some(reqwest::StatusCode::OK));
-        let docs = client.get(format!("{base}/api/docs/")).send().await.unwrap();
+        let docs = client
+            .get(format!("{base}/api/docs/"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(docs.status(), reqwest::StatusCode::OK);
         let login = client
             .post(format!("{base}/api/v1/auth/login"))

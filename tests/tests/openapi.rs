@@ -18,7 +18,9 @@ async fn the_document_validates_with_an_independent_validator() {
         .args(["-m", "openapi_spec_validator"])
         .arg(&path)
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {python}: {e}; run ./scripts/test, which installs the validator"));
+        .unwrap_or_else(|e| {
+            panic!("cannot run {python}: {e}; run ./scripts/test, which installs the validator")
+        });
     let _ = std::fs::remove_file(&path);
     assert!(
         out.status.success(),
@@ -33,26 +35,56 @@ async fn every_documented_operation_is_routed_and_documented_well() {
     let app = TestApp::spawn().await.unwrap();
     let doc = app.get("/api/v1/openapi.json", None).await.body;
     let paths = doc["paths"].as_object().unwrap();
-    for expected in ["/api/v1/tenants", "/api/v1/tenant", "/api/v1/auth/login", "/api/v1/users", "/api/v1/users/{id}", "/health/live", "/health/ready"] {
-        assert!(paths.contains_key(expected), "{expected} missing from the document");
+    for expected in [
+        "/api/v1/tenants",
+        "/api/v1/tenant",
+        "/api/v1/auth/login",
+        "/api/v1/users",
+        "/api/v1/users/{id}",
+        "/health/live",
+        "/health/ready",
+    ] {
+        assert!(
+            paths.contains_key(expected),
+            "{expected} missing from the document"
+        );
     }
     let mut ops = 0;
     for (path, item) in paths {
-        assert!(path.starts_with("/api/v1/") || path.starts_with("/health/"), "{path} is outside /api/v1");
+        assert!(
+            path.starts_with("/api/v1/") || path.starts_with("/health/"),
+            "{path} is outside /api/v1"
+        );
         for (method, op) in item.as_object().unwrap() {
-            let Ok(m) = Method::from_bytes(method.to_uppercase().as_bytes()) else { continue };
+            let Ok(m) = Method::from_bytes(method.to_uppercase().as_bytes()) else {
+                continue;
+            };
             ops += 1;
-            assert!(op["summary"].is_string() || op["description"].is_string(), "{method} {path} undocumented");
-            assert!(op["responses"].as_object().is_some_and(|r| !r.is_empty()), "{method} {path} has no responses");
+            assert!(
+                op["summary"].is_string() || op["description"].is_string(),
+                "{method} {path} undocumented"
+            );
+            assert!(
+                op["responses"].as_object().is_some_and(|r| !r.is_empty()),
+                "{method} {path} has no responses"
+            );
             let concrete = path.replace("{id}", &uuid::Uuid::nil().to_string());
             let r = app.call(m, &concrete, None, None).await;
             let code = r.body["error"]["code"].as_str().unwrap_or_default();
-            assert!(code != "route_not_found" && code != "method_not_allowed", "{method} {path} is documented but not routed");
+            assert!(
+                code != "route_not_found" && code != "method_not_allowed",
+                "{method} {path} is documented but not routed"
+            );
         }
     }
     assert!(ops >= 10, "{ops}");
 
     let docs = app.client.get(app.url("/api/docs/")).send().await.unwrap();
     assert_eq!(docs.status(), StatusCode::OK);
-    assert!(docs.text().await.unwrap().to_lowercase().contains("swagger"));
+    assert!(docs
+        .text()
+        .await
+        .unwrap()
+        .to_lowercase()
+        .contains("swagger"));
 }

@@ -26,11 +26,12 @@ async fn ids_of_tenant(app: &TestApp, tenant: Uuid) -> Vec<(String, Uuid)> {
     .unwrap();
     let mut out = vec![("tenants".to_owned(), tenant)];
     for t in tables {
-        let ids: Vec<Uuid> = sqlx::query_scalar(&format!("SELECT id FROM {t} WHERE tenant_id = $1"))
-            .bind(tenant)
-            .fetch_all(&app.db.owner)
-            .await
-            .unwrap();
+        let ids: Vec<Uuid> =
+            sqlx::query_scalar(&format!("SELECT id FROM {t} WHERE tenant_id = $1"))
+                .bind(tenant)
+                .fetch_all(&app.db.owner)
+                .await
+                .unwrap();
         out.extend(ids.into_iter().map(|id| (t.clone(), id)));
     }
     out
@@ -89,7 +90,11 @@ async fn tenant_a_cannot_read_list_change_or_delete_anything_of_tenant_b() {
     let b_markers: Vec<String> = b_ids
         .iter()
         .map(|(_, id)| id.to_string())
-        .chain(["tenant-b-secret".to_owned(), "secret-b.example".to_owned(), "Secret B".to_owned()])
+        .chain([
+            "tenant-b-secret".to_owned(),
+            "secret-b.example".to_owned(),
+            "Secret B".to_owned(),
+        ])
         .collect();
     let mut tried = 0;
     for (path, item) in paths {
@@ -105,7 +110,11 @@ async fn tenant_a_cannot_read_list_change_or_delete_anything_of_tenant_b() {
                     let r = app.call(m.clone(), path, Some(&a.token), None).await;
                     tried += 1;
                     for marker in &b_markers {
-                        assert!(!r.text.contains(marker.as_str()), "{method} {path} leaked {marker}: {}", r.text);
+                        assert!(
+                            !r.text.contains(marker.as_str()),
+                            "{method} {path} leaked {marker}: {}",
+                            r.text
+                        );
                     }
                 }
                 continue;
@@ -113,22 +122,38 @@ async fn tenant_a_cannot_read_list_change_or_delete_anything_of_tenant_b() {
             for (table, id) in &b_ids {
                 let concrete = substitute(path, &id.to_string());
                 let body = (m != Method::GET && m != Method::DELETE).then(|| json!({}));
-                let r = app.call(m.clone(), &concrete, Some(&a.token), body.as_ref()).await;
+                let r = app
+                    .call(m.clone(), &concrete, Some(&a.token), body.as_ref())
+                    .await;
                 tried += 1;
                 let code = r.error_code();
                 let ok = matches!(r.status, StatusCode::NOT_FOUND | StatusCode::FORBIDDEN)
                     || (r.status == StatusCode::UNPROCESSABLE_ENTITY
                         && (code == "invalid_body" || code == "validation_failed"));
-                assert!(ok, "{method} {concrete} ({table} of B) answered {}: {}", r.status, r.text);
+                assert!(
+                    ok,
+                    "{method} {concrete} ({table} of B) answered {}: {}",
+                    r.status, r.text
+                );
                 for marker in &b_markers {
-                    assert!(!r.text.contains(marker.as_str()) || r.text.contains("\"path\""),
-                        "{method} {concrete} leaked {marker}: {}", r.text);
+                    assert!(
+                        !r.text.contains(marker.as_str()) || r.text.contains("\"path\""),
+                        "{method} {concrete} leaked {marker}: {}",
+                        r.text
+                    );
                 }
             }
         }
     }
-    assert!(tried > 20, "only {tried} attempts: is the OpenAPI document complete?");
-    assert_eq!(fingerprint(&app, b.tenant_id).await, before, "tenant B's data changed");
+    assert!(
+        tried > 20,
+        "only {tried} attempts: is the OpenAPI document complete?"
+    );
+    assert_eq!(
+        fingerprint(&app, b.tenant_id).await,
+        before,
+        "tenant B's data changed"
+    );
 }
 
 fn substitute(path: &str, id: &str) -> String {
@@ -136,7 +161,10 @@ fn substitute(path: &str, id: &str) -> String {
     let mut rest = path;
     while let Some(start) = rest.find('{') {
         out.push_str(&rest[..start]);
-        let end = rest[start..].find('}').map(|e| start + e + 1).unwrap_or(rest.len());
+        let end = rest[start..]
+            .find('}')
+            .map(|e| start + e + 1)
+            .unwrap_or(rest.len());
         out.push_str(id);
         rest = &rest[end..];
     }
@@ -150,12 +178,11 @@ async fn the_app_role_sees_nothing_without_a_tenant_and_cannot_write_across() {
     let a = app.sign_up("tenant-a").await;
     let b = app.sign_up("tenant-b").await;
 
-    let (sup, bypass): (bool, bool) = sqlx::query_as(
-        "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user",
-    )
-    .fetch_one(&app.db.app)
-    .await
-    .unwrap();
+    let (sup, bypass): (bool, bool) =
+        sqlx::query_as("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+            .fetch_one(&app.db.app)
+            .await
+            .unwrap();
     assert!(!sup && !bypass, "the server's role must not bypass RLS");
 
     let tables: Vec<String> = sqlx::query_scalar(
@@ -175,7 +202,10 @@ async fn the_app_role_sees_nothing_without_a_tenant_and_cannot_write_across() {
             .fetch_one(&mut *conn)
             .await;
         match app_rows {
-            Ok(n) => assert_eq!(n, 0, "{t}: app role without tenant saw {n} of {owner_rows} rows"),
+            Ok(n) => assert_eq!(
+                n, 0,
+                "{t}: app role without tenant saw {n} of {owner_rows} rows"
+            ),
             // No privilege at all is isolation too (e.g. owner-only tables).
             Err(e) => assert!(e.to_string().contains("permission denied"), "{t}: {e}"),
         }
@@ -210,7 +240,11 @@ async fn the_app_role_sees_nothing_without_a_tenant_and_cannot_write_across() {
         .execute(&app.db.app)
         .await
         .unwrap();
-    assert_eq!(moved.rows_affected(), 0, "no tenant set → no rows to update");
+    assert_eq!(
+        moved.rows_affected(),
+        0,
+        "no tenant set → no rows to update"
+    );
 }
 
 #[tokio::test]
@@ -218,7 +252,10 @@ async fn every_table_has_forced_rls_and_the_audit_catches_a_table_without() {
     let app = TestApp::spawn().await.unwrap();
     let mut conn = app.db.owner.acquire().await.unwrap();
     let found = rls::violations(&mut conn).await.unwrap();
-    assert!(found.is_empty(), "tables without tenant isolation: {found:?}");
+    assert!(
+        found.is_empty(),
+        "tables without tenant isolation: {found:?}"
+    );
 
     // A throw-away migration adds a tenant table and forgets RLS.
     let dir = std::env::temp_dir().join(format!("elevate-mig-{}", Uuid::new_v4()));
@@ -252,9 +289,19 @@ async fn every_table_has_forced_rls_and_the_audit_catches_a_table_without() {
         .await
         .unwrap();
     let found = rls::violations(&mut conn).await.unwrap();
-    let problems: Vec<&str> = found.iter().filter(|v| v.table == "widgets").map(|v| v.problem.as_str()).collect();
-    assert!(problems.iter().any(|p| p.contains("not forced")), "{problems:?}");
-    assert!(problems.iter().any(|p| p.contains("app_current_tenant")), "{problems:?}");
+    let problems: Vec<&str> = found
+        .iter()
+        .filter(|v| v.table == "widgets")
+        .map(|v| v.problem.as_str())
+        .collect();
+    assert!(
+        problems.iter().any(|p| p.contains("not forced")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.contains("app_current_tenant")),
+        "{problems:?}"
+    );
 
     // Marking a tenant table exempt does not silence the audit.
     sqlx::query("COMMENT ON TABLE widgets IS 'rls-exempt: trying to cheat'")
@@ -262,7 +309,9 @@ async fn every_table_has_forced_rls_and_the_audit_catches_a_table_without() {
         .await
         .unwrap();
     let found = rls::violations(&mut conn).await.unwrap();
-    assert!(found.iter().any(|v| v.table == "widgets" && v.problem.contains("rls-exempt")));
+    assert!(found
+        .iter()
+        .any(|v| v.table == "widgets" && v.problem.contains("rls-exempt")));
 
     // Fixed properly, it passes.
     for sql in [

@@ -106,7 +106,10 @@ mod tests {
         let (u, t) = (Uuid::now_v7(), Uuid::now_v7());
         let tok = k.issue(u, t, vec!["admin".into()]).unwrap();
         let c = k.verify(&tok).unwrap();
-        assert_eq!((c.sub, c.tid, c.roles.clone()), (u, t, vec!["admin".into()]));
+        assert_eq!(
+            (c.sub, c.tid, c.roles.clone()),
+            (u, t, vec!["admin".into()])
+        );
         assert_eq!(c.exp - c.iat, 900);
     }
 

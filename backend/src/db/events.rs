@@ -183,10 +183,11 @@ pub async fn verify_chain(conn: &mut PgConnection) -> Result<ChainVerification, 
         }
     }
     // The stream head must match the last row, or the newest rows were removed.
-    let head: Option<(i64, Vec<u8>)> =
-        sqlx::query_as("SELECT last_seq, last_hash FROM event_streams WHERE tenant_id = app_current_tenant()")
-            .fetch_optional(&mut *conn)
-            .await?;
+    let head: Option<(i64, Vec<u8>)> = sqlx::query_as(
+        "SELECT last_seq, last_hash FROM event_streams WHERE tenant_id = app_current_tenant()",
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
     let last: Option<(i64, Vec<u8>)> =
         sqlx::query_as("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
             .fetch_optional(conn)

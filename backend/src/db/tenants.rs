@@ -108,10 +108,7 @@ pub async fn update_current(
 }
 
 /// Resolves a slug to a tenant id before any tenant scope exists (login).
-pub async fn id_by_slug(
-    pool: &sqlx::PgPool,
-    slug: &str,
-) -> Result<Option<Uuid>, sqlx::Error> {
+pub async fn id_by_slug(pool: &sqlx::PgPool, slug: &str) -> Result<Option<Uuid>, sqlx::Error> {
     sqlx::query_scalar("SELECT auth_tenant_id_by_slug($1)")
         .bind(slug)
         .fetch_one(pool)

@@ -25,7 +25,12 @@ pub struct Email(String);
 impl Email {
     pub fn parse(field: &'static str, raw: &str) -> Result<Self, InvalidValue> {
         let s = raw.trim().to_lowercase();
-        let err = || invalid(field, format!("'{}' is not a valid e-mail address", raw.trim()));
+        let err = || {
+            invalid(
+                field,
+                format!("'{}' is not a valid e-mail address", raw.trim()),
+            )
+        };
         if s.len() > 254 || s.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(err());
         }
@@ -115,9 +120,8 @@ pub struct HexColour(String);
 impl HexColour {
     pub fn parse(field: &'static str, raw: &str) -> Result<Self, InvalidValue> {
         let s = raw.trim();
-        let ok = s.len() == 7
-            && s.starts_with('#')
-            && s[1..].bytes().all(|b| b.is_ascii_hexdigit());
+        let ok =
+            s.len() == 7 && s.starts_with('#') && s[1..].bytes().all(|b| b.is_ascii_hexdigit());
         if !ok {
             return Err(invalid(field, "must be a colour like #3730A3"));
         }

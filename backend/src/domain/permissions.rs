@@ -66,21 +66,61 @@ pub fn built_in_role(role: &str) -> Option<&'static [Permission]> {
     Some(match role {
         "admin" => Permission::ALL,
         "manager" => &[
-            TenantRead, UsersRead, AuditRead, ProductRead, ProductManage, LocationManage,
-            StockRead, MoveCreate, ReservationManage, TransferManage, CountPerform,
-            CountManage, CountApprove, PickPerform, PurchaseRead, PurchaseManage,
-            PurchaseApprove, ContactRead, ContactManage, ActivityManage, OpportunityReadAll,
-            QuoteManage, QuoteApprove, SyncDevice,
+            TenantRead,
+            UsersRead,
+            AuditRead,
+            ProductRead,
+            ProductManage,
+            LocationManage,
+            StockRead,
+            MoveCreate,
+            ReservationManage,
+            TransferManage,
+            CountPerform,
+            CountManage,
+            CountApprove,
+            PickPerform,
+            PurchaseRead,
+            PurchaseManage,
+            PurchaseApprove,
+            ContactRead,
+            ContactManage,
+            ActivityManage,
+            OpportunityReadAll,
+            QuoteManage,
+            QuoteApprove,
+            SyncDevice,
         ],
         "warehouse" => &[
-            TenantRead, ProductRead, StockRead, MoveCreate, ReservationManage, TransferManage,
-            CountPerform, PickPerform, PurchaseRead, SyncDevice,
+            TenantRead,
+            ProductRead,
+            StockRead,
+            MoveCreate,
+            ReservationManage,
+            TransferManage,
+            CountPerform,
+            PickPerform,
+            PurchaseRead,
+            SyncDevice,
         ],
         "sales" => &[
-            TenantRead, ProductRead, StockRead, ContactRead, ContactManage, ActivityManage,
-            QuoteManage, SyncDevice,
+            TenantRead,
+            ProductRead,
+            StockRead,
+            ContactRead,
+            ContactManage,
+            ActivityManage,
+            QuoteManage,
+            SyncDevice,
         ],
-        "readonly" => &[TenantRead, UsersRead, ProductRead, StockRead, PurchaseRead, ContactRead],
+        "readonly" => &[
+            TenantRead,
+            UsersRead,
+            ProductRead,
+            StockRead,
+            PurchaseRead,
+            ContactRead,
+        ],
         _ => return None,
     })
 }
@@ -108,9 +148,15 @@ mod tests {
         let grants = |r| built_in_role(r).unwrap().len();
         assert_eq!(grants("admin"), Permission::ALL.len());
         assert!(grants("manager") > grants("warehouse"));
-        assert!(!built_in_role("readonly").unwrap().contains(&Permission::MoveCreate));
-        assert!(built_in_role("warehouse").unwrap().contains(&Permission::CountPerform));
-        assert!(!built_in_role("warehouse").unwrap().contains(&Permission::CountApprove));
+        assert!(!built_in_role("readonly")
+            .unwrap()
+            .contains(&Permission::MoveCreate));
+        assert!(built_in_role("warehouse")
+            .unwrap()
+            .contains(&Permission::CountPerform));
+        assert!(!built_in_role("warehouse")
+            .unwrap()
+            .contains(&Permission::CountApprove));
         for r in BUILT_IN_ROLES {
             assert!(built_in_role(r).is_some());
         }

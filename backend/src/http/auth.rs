@@ -68,7 +68,11 @@ async fn login(
     };
     let token = state
         .tokens
-        .issue(creds.user.id, creds.user.tenant_id, creds.user.roles.clone())
+        .issue(
+            creds.user.id,
+            creds.user.tenant_id,
+            creds.user.roles.clone(),
+        )
         .map_err(ApiError::Internal)?;
     tracing::info!(user_id = %creds.user.id, tenant_id = %creds.user.tenant_id, "login ok");
     Ok(AppJson(TokenResponse {

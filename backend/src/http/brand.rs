@@ -23,7 +23,10 @@ pub fn router() -> Router<AppState> {
 async fn favicon() -> Response {
     (
         [
-            (header::CONTENT_TYPE, "image/x-icon".parse().expect("static")),
+            (
+                header::CONTENT_TYPE,
+                "image/x-icon".parse().expect("static"),
+            ),
             (header::CACHE_CONTROL, long_cache()),
         ],
         ICON_ICO,

@@ -60,20 +60,24 @@ impl FromRequestParts<AppState> for Ctx {
         if let Some(ctx) = parts.extensions.get::<Ctx>() {
             return Ok(ctx.clone());
         }
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or_else(|| ApiError::unauthenticated("Sign in: this endpoint needs a bearer token."))?;
+        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
+            ApiError::unauthenticated("Sign in: this endpoint needs a bearer token.")
+        })?;
         let token = header
             .to_str()
             .ok()
-            .and_then(|h| h.strip_prefix("Bearer ").or_else(|| h.strip_prefix("bearer ")))
+            .and_then(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+            })
             .ok_or_else(|| {
                 ApiError::unauthenticated("The Authorization header must be `Bearer <token>`.")
             })?;
         let claims = state.tokens.verify(token.trim()).map_err(|e| match e {
-            TokenError::Expired => ApiError::unauthenticated("The access token has expired; refresh it or sign in again.")
-                .with_details(serde_json::json!({ "reason": "token_expired" })),
+            TokenError::Expired => ApiError::unauthenticated(
+                "The access token has expired; refresh it or sign in again.",
+            )
+            .with_details(serde_json::json!({ "reason": "token_expired" })),
             TokenError::Invalid => ApiError::unauthenticated("The access token is not valid.")
                 .with_details(serde_json::json!({ "reason": "token_invalid" })),
         })?;
@@ -102,11 +106,13 @@ pub async fn begin_tenant_tx(
     user_id: Option<Uuid>,
 ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
     let mut tx = db.begin().await?;
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)")
-        .bind(tenant_id.to_string())
-        .bind(user_id.map(|u| u.to_string()).unwrap_or_default())
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)",
+    )
+    .bind(tenant_id.to_string())
+    .bind(user_id.map(|u| u.to_string()).unwrap_or_default())
+    .execute(&mut *tx)
+    .await?;
     Ok(tx)
 }
 

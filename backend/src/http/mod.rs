@@ -62,7 +62,12 @@ impl utoipa::Modify for SecurityAddon {
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "bearer",
-            SecurityScheme::Http(Http::builder().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+            SecurityScheme::Http(
+                Http::builder()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
         );
     }
 }
@@ -130,7 +135,10 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
         .layer(middleware::from_fn(ensure_error_envelope))
         .layer(
             TraceLayer::new_for_http()
@@ -145,10 +153,15 @@ pub fn app(state: AppState) -> Router {
                         user_id = tracing::field::Empty)
                 })
                 .on_request(())
-                .on_response(|resp: &Response, latency: Duration, _span: &tracing::Span| {
-                    tracing::info!(status = resp.status().as_u16(),
-                        latency_ms = latency.as_secs_f64() * 1000.0, "response");
-                })
+                .on_response(
+                    |resp: &Response, latency: Duration, _span: &tracing::Span| {
+                        tracing::info!(
+                            status = resp.status().as_u16(),
+                            latency_ms = latency.as_secs_f64() * 1000.0,
+                            "response"
+                        );
+                    },
+                )
                 .on_failure(()),
         )
         .layer(middleware::from_fn(request_id::assign))
@@ -226,4 +239,3 @@ async fn ensure_error_envelope(req: Request, next: Next) -> Response {
 pub(crate) fn long_cache() -> HeaderValue {
     HeaderValue::from_static("public, max-age=86400")
 }
-

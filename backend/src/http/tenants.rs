@@ -10,8 +10,8 @@ use uuid::Uuid;
 use crate::auth::password::hash_password;
 use crate::db;
 use crate::db::events::NewEvent;
-use crate::domain::permissions::Permission;
 use crate::domain::identity::{DisplayName, Email, HexColour, NewPassword, Slug};
+use crate::domain::permissions::Permission;
 use crate::error::{ApiError, ApiResult};
 use crate::http::ctx::{begin_tenant_tx, TenantTx};
 use crate::http::extract::AppJson;
@@ -70,7 +70,10 @@ async fn sign_up(
     .await?;
     tx.commit().await?;
     tracing::info!(tenant_id = %tenant.id, slug = %tenant.slug, "tenant signed up");
-    Ok((StatusCode::CREATED, AppJson(TenantCreated { tenant, admin })))
+    Ok((
+        StatusCode::CREATED,
+        AppJson(TenantCreated { tenant, admin }),
+    ))
 }
 
 pub(crate) async fn hash_blocking(password: NewPassword) -> ApiResult<String> {

@@ -9,15 +9,14 @@ use uuid::Uuid;
 
 use crate::db;
 use crate::db::events::NewEvent;
-use crate::domain::permissions::{Permission, BUILT_IN_ROLES};
 use crate::domain::identity::{DisplayName, Email, NewPassword};
+use crate::domain::permissions::{Permission, BUILT_IN_ROLES};
 use crate::error::{ApiError, ApiResult};
 use crate::http::ctx::TenantTx;
 use crate::http::extract::{AppJson, AppPath, AppQuery, PageParams};
 use crate::http::tenants::hash_blocking;
 use crate::http::ErrorResponses;
 use crate::state::AppState;
-
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -32,7 +31,10 @@ fn parse_roles(roles: &[String]) -> ApiResult<Vec<String>> {
         if !BUILT_IN_ROLES.contains(&r.as_str()) {
             return Err(ApiError::validation(
                 "roles",
-                format!("Unknown role '{r}'; use one of {}.", BUILT_IN_ROLES.join(", ")),
+                format!(
+                    "Unknown role '{r}'; use one of {}.",
+                    BUILT_IN_ROLES.join(", ")
+                ),
             ));
         }
         if !out.contains(&r) {
@@ -89,7 +91,10 @@ async fn create_user(
     .await
     .map_err(|e| match &e {
         sqlx::Error::Database(d) if d.constraint() == Some("users_tenant_email_key") => {
-            ApiError::conflict("email", format!("A user with e-mail {email} already exists."))
+            ApiError::conflict(
+                "email",
+                format!("A user with e-mail {email} already exists."),
+            )
         }
         _ => e.into(),
     })?;
@@ -152,11 +157,13 @@ async fn update_user(
     db::events::append(
         tx.conn(),
         actor,
-        NewEvent::new("user.updated").subject("user", id).data(serde_json::json!({
-            "display_name": changes.display_name.as_ref().map(|n| n.as_str()),
-            "is_active": changes.is_active,
-            "roles": changes.roles,
-        })),
+        NewEvent::new("user.updated")
+            .subject("user", id)
+            .data(serde_json::json!({
+                "display_name": changes.display_name.as_ref().map(|n| n.as_str()),
+                "is_active": changes.is_active,
+                "roles": changes.roles,
+            })),
     )
     .await?;
     tx.commit().await?;
@@ -174,7 +181,12 @@ async fn delete_user(mut tx: TenantTx, AppPath(id): AppPath<Uuid>) -> ApiResult<
         return Err(ApiError::not_found("user"));
     }
     let actor = Some(tx.ctx.user_id);
-    db::events::append(tx.conn(), actor, NewEvent::new("user.deleted").subject("user", id)).await?;
+    db::events::append(
+        tx.conn(),
+        actor,
+        NewEvent::new("user.deleted").subject("user", id),
+    )
+    .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
