@@ -2,7 +2,7 @@
 //! parsers both sides need. Nothing here does I/O.
 
 pub mod api;
-pub mod events;
 pub mod barcode;
+pub mod events;
 pub mod gs1;
 pub mod identity;
