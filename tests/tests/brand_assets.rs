@@ -78,7 +78,7 @@ fn ico_holds_exactly_the_expected_sizes_each_non_empty() {
         .expect("techguru_icon.ico is not a valid ICO");
     assert_eq!(dir.resource_type(), ico::ResourceType::Icon);
 
-    let mut sizes: Vec<u32> = dir.entries().iter().map(|e| e.width()).collect();
+    let mut sizes: Vec<u32> = dir.entries().iter().map(ico::IconDirEntry::width).collect();
     sizes.sort_unstable();
     assert_eq!(sizes, ICO_SIZES, "ICO sizes");
 
