@@ -121,11 +121,11 @@ fn defaults() -> Defaults {
 
 impl Settings {
     /// Loads defaults → file → environment.
-    pub fn load() -> Result<Self, figment::Error> {
+    pub fn load() -> Result<Self, Box<figment::Error>> {
         let file = std::env::var_os("ELEVATE_CONFIG")
             .map(PathBuf::from)
             .unwrap_or_else(|| PathBuf::from("elevate.toml"));
-        Self::figment(Some(file)).extract()
+        Self::figment(Some(file)).extract().map_err(Box::new)
     }
 
     /// The layered sources; exposed so tests can add their own layer on top.

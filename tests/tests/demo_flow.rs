@@ -74,11 +74,14 @@ async fn migrate_seed_and_serve_like_the_demo_command() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let _server = KillOnDrop(
+    let log_path = std::env::temp_dir().join(format!("elevate-demo-{}.log", uuid::Uuid::new_v4()));
+    let log_file = std::fs::File::create(&log_path).unwrap();
+    let server = KillOnDrop(
         elevate(&db.name)
             .arg("serve")
             .env("ELEVATE_HTTP__BIND", format!("127.0.0.1:{port}"))
-            .stdout(Stdio::null())
+            .env("ELEVATE_LOG__LEVEL", "info")
+            .stdout(Stdio::from(log_file))
             .spawn()
             .unwrap(),
     );
@@ -120,6 +123,24 @@ async fn migrate_seed_and_serve_like_the_demo_command() {
             .unwrap();
         assert_eq!(tenant["branding"]["display_name"], "Acme Industrial Supply");
     }
+    drop(server);
+
+    // Structured JSON logs: the authenticated request's line carries its request id,
+    // tenant and latency; the password never appears.
+    let logs = std::fs::read_to_string(&log_path).unwrap();
+    let _ = std::fs::remove_file(&log_path);
+    assert!(!logs.contains(&password), "the password reached the log");
+    let tenant_lines: Vec<serde_json::Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["message"] == "response" && v["span"]["path"] == "/api/v1/tenant")
+        .collect();
+    assert_eq!(tenant_lines.len(), 1, "{logs}");
+    let line = &tenant_lines[0];
+    assert!(line["span"]["request_id"].as_str().is_some_and(|s| !s.is_empty()), "{line}");
+    assert!(line["span"]["tenant_id"].as_str().is_some_and(|s| s.len() == 36), "{line}");
+    assert!(line["latency_ms"].as_f64().is_some(), "{line}");
+    assert_eq!(line["status"], 200);
 }
 
 /// Stops the server even when an assertion fails.
