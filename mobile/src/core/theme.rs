@@ -2,8 +2,9 @@
 //!
 //! The palettes live in Rust rather than only in CSS so a test can check every
 //! foreground/background pair against the WCAG 2.1 AA contrast thresholds.
-//! Brand colours: TECHGURU indigo `#3730A3` and teal `#0D9488` (to be replaced by the
-//! values in `assets/brand/` once those are committed).
+//! Brand colours follow `assets/brand/README.md`: Deep Indigo `#3730A3` for accents on
+//! light surfaces, Guru Teal `#0D9488`, and Mint `#5EEAD4` / light indigo on dark ones
+//! (the brand's Elevate Indigo `#5B55E8` is only 3.3:1 on the dark background).
 
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
@@ -108,9 +109,9 @@ pub struct Palette {
     pub error: Rgb,
 }
 
-/// TECHGURU indigo.
+/// TECHGURU Deep Indigo (the brand's UI accent on light surfaces).
 pub const BRAND_INDIGO: Rgb = Rgb::hex(0x3730A3);
-/// TECHGURU teal.
+/// TECHGURU Guru Teal.
 pub const BRAND_TEAL: Rgb = Rgb::hex(0x0D9488);
 
 impl Palette {
@@ -131,7 +132,8 @@ impl Palette {
     };
 
     pub const DARK: Palette = Palette {
-        bg: Rgb::hex(0x0B1120),
+        // Slate 900: the dark background the brand palette was checked against.
+        bg: Rgb::hex(0x0F172A),
         surface: Rgb::hex(0x1E293B),
         text: Rgb::hex(0xF1F5F9),
         text_muted: Rgb::hex(0xCBD5E1),
