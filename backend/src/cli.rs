@@ -93,9 +93,14 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("cannot listen on {bind}: {e}"))?;
     tracing::info!(%bind, "serving");
     println!("ElevateCRM is serving on http://{bind} (API docs: http://{bind}/api/docs)");
-    axum::serve(listener, crate::http::app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    // Load (or create) the token signing keys now, so a key problem stops start-up.
+    state.keys.reload().await?;
+    axum::serve(
+        listener,
+        crate::http::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     Ok(())
 }
 

@@ -18,6 +18,7 @@ pub struct Settings {
     pub redis: RedisSettings,
     pub auth: AuthSettings,
     pub log: LogSettings,
+    pub email: EmailSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -48,11 +49,36 @@ pub struct RedisSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct AuthSettings {
-    /// HMAC key for access tokens. When unset a random key is generated at start-up
-    /// (tokens then do not survive a restart and replicas cannot share them).
-    pub jwt_secret: Option<SecretString>,
+    /// Encrypts the token signing keys stored in the database (AES-256-GCM with a key
+    /// derived from this value). Unset: keys are stored unencrypted (a warning is logged).
+    pub key_encryption_key: Option<SecretString>,
     pub access_token_ttl_secs: i64,
     pub issuer: String,
+    /// A new signing key is generated when the current one is older than this.
+    pub key_rotation_days: u64,
+    /// Absolute lifetime of a session (its refresh tokens).
+    pub session_ttl_secs: i64,
+    /// How long the ticket between password and second factor lasts.
+    pub mfa_ticket_ttl_secs: i64,
+    /// Sign-in, refresh, MFA and reset attempts per minute, per client IP and per account.
+    pub attempts_per_minute: u32,
+    /// API requests per minute per tenant (or per API key).
+    pub api_requests_per_minute: u32,
+    /// Consecutive failed sign-ins before the account locks (30 s, doubling per failure, ≤ 1 h).
+    pub lockout_threshold: i32,
+    /// Prefix of rate-limit keys in Redis.
+    pub rate_limit_prefix: String,
+    /// Base URL of the web app, for links in e-mails.
+    pub public_url: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EmailSettings {
+    /// `log` (default: recipient and subject to the log) or `file` (one file per message).
+    pub sender: String,
+    /// Directory for the `file` sender.
+    pub dir: String,
+    pub from: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -71,6 +97,7 @@ struct Defaults {
     redis: DefaultRedis,
     auth: DefaultAuth,
     log: LogSettings,
+    email: EmailSettings,
 }
 
 #[derive(Serialize)]
@@ -88,6 +115,14 @@ struct DefaultRedis {}
 struct DefaultAuth {
     access_token_ttl_secs: i64,
     issuer: &'static str,
+    key_rotation_days: u64,
+    session_ttl_secs: i64,
+    mfa_ticket_ttl_secs: i64,
+    attempts_per_minute: u32,
+    api_requests_per_minute: u32,
+    lockout_threshold: i32,
+    rate_limit_prefix: &'static str,
+    public_url: &'static str,
 }
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://elevate_app:elevate_app@127.0.0.1:5432/elevate";
@@ -111,10 +146,23 @@ fn defaults() -> Defaults {
         auth: DefaultAuth {
             access_token_ttl_secs: 15 * 60,
             issuer: "elevatecrm",
+            key_rotation_days: 30,
+            session_ttl_secs: 30 * 24 * 3600,
+            mfa_ticket_ttl_secs: 300,
+            attempts_per_minute: 10,
+            api_requests_per_minute: 6000,
+            lockout_threshold: 5,
+            rate_limit_prefix: "elevate:rl:",
+            public_url: "http://127.0.0.1:8080",
         },
         log: LogSettings {
             format: "json".into(),
             level: "info".into(),
+        },
+        email: EmailSettings {
+            sender: "log".into(),
+            dir: "target/outbox".into(),
+            from: "ElevateCRM <no-reply@elevatecrm.test>".into(),
         },
     }
 }
@@ -192,7 +240,7 @@ mod tests {
     #[test]
     fn secrets_never_print() {
         figment::Jail::expect_with(|jail| {
-            jail.set_env("ELEVATE_AUTH__JWT_SECRET", "super-secret-value");
+            jail.set_env("ELEVATE_AUTH__KEY_ENCRYPTION_KEY", "super-secret-value");
             jail.set_env("DATABASE_URL", "postgres://u:hunter2pw@db:5432/x");
             let s: Settings = Settings::figment(None).extract()?;
             let dbg = format!("{s:?}");

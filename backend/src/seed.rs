@@ -47,13 +47,31 @@ impl fmt::Display for DemoCredentials {
 /// Creates the demo tenant if it does not exist. Safe to run repeatedly.
 pub async fn seed_demo(pool: &PgPool) -> anyhow::Result<DemoCredentials> {
     let password = demo_password();
-    let users = vec![(
-        "admin".to_owned(),
-        DEMO_ADMIN_EMAIL.to_owned(),
-        "Alex Admin".to_owned(),
-    )];
+    // One user per built-in role, so every permission set can be tried out.
+    let users: Vec<(String, String, String)> = [
+        ("admin", DEMO_ADMIN_EMAIL, "Alex Admin"),
+        ("manager", "manager@demo.elevatecrm.test", "Morgan Manager"),
+        (
+            "warehouse",
+            "warehouse@demo.elevatecrm.test",
+            "Wes Warehouse",
+        ),
+        ("sales", "sales@demo.elevatecrm.test", "Sam Sales"),
+        (
+            "readonly",
+            "readonly@demo.elevatecrm.test",
+            "Riley Readonly",
+        ),
+    ]
+    .into_iter()
+    .map(|(r, e, n)| (r.to_owned(), e.to_owned(), n.to_owned()))
+    .collect();
     let existing = db::tenants::id_by_slug(pool, DEMO_SLUG).await?;
-    if existing.is_some() {
+    if let Some(tenant_id) = existing {
+        // Tenants seeded before roles became rows get their built-in roles now.
+        let mut tx = begin_tenant_tx(pool, tenant_id, None).await?;
+        db::roles::seed_built_ins(&mut tx).await?;
+        tx.commit().await?;
         return Ok(DemoCredentials {
             tenant: DEMO_SLUG.into(),
             users,
@@ -91,6 +109,7 @@ pub async fn seed_demo(pool: &PgPool) -> anyhow::Result<DemoCredentials> {
         move || hash_password(&p)
     })
     .await??;
+    db::roles::seed_built_ins(&mut tx).await?;
     for (role, email, display) in &users {
         db::users::insert(
             &mut tx,

@@ -6,7 +6,9 @@ use secrecy::SecretString;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 
-use crate::auth::token::TokenKeys;
+use crate::auth::email::{EmailSender, FileSender, LogSender};
+use crate::auth::keys::Keyring;
+use crate::auth::rate_limit::{MemoryLimiter, RateLimiter, RedisLimiter};
 use crate::config::{redact_url, Settings};
 
 #[derive(Clone)]
@@ -15,7 +17,11 @@ pub struct AppState {
     /// Pool of `elevate_app` connections; every tenant query goes through a `TenantTx`.
     pub db: PgPool,
     pub redis: Option<redis::aio::ConnectionManager>,
-    pub tokens: Arc<TokenKeys>,
+    /// Token signing keys, shared with other replicas through the database.
+    pub keys: Arc<Keyring>,
+    /// Redis-backed when Redis is configured, in-process otherwise.
+    pub limiter: Arc<dyn RateLimiter>,
+    pub email: Arc<dyn EmailSender>,
 }
 
 /// Why start-up could not reach a dependency, phrased for the person starting it.
@@ -117,23 +123,33 @@ impl AppState {
         db: PgPool,
         redis: Option<redis::aio::ConnectionManager>,
     ) -> Self {
-        let secret = settings.auth.jwt_secret.clone().unwrap_or_else(|| {
-            use rand::RngCore;
-            tracing::warn!("auth.jwt_secret is not set: using a random key for this process");
-            let mut bytes = [0u8; 32];
-            rand::rngs::OsRng.fill_bytes(&mut bytes);
-            SecretString::from(hex::encode(bytes))
-        });
-        let tokens = TokenKeys::new(
-            &secret,
+        let keys = Keyring::new(
+            db.clone(),
             &settings.auth.issuer,
             settings.auth.access_token_ttl_secs,
+            std::time::Duration::from_secs(settings.auth.key_rotation_days * 24 * 3600),
+            settings.auth.key_encryption_key.as_ref(),
         );
+        let limiter: Arc<dyn RateLimiter> = match &redis {
+            Some(conn) => Arc::new(RedisLimiter::new(
+                conn.clone(),
+                &settings.auth.rate_limit_prefix,
+            )),
+            None => Arc::new(MemoryLimiter::default()),
+        };
+        let email: Arc<dyn EmailSender> = match settings.email.sender.as_str() {
+            "file" => Arc::new(FileSender {
+                dir: settings.email.dir.clone().into(),
+            }),
+            _ => Arc::new(LogSender),
+        };
         Self {
             settings: Arc::new(settings),
             db,
             redis,
-            tokens: Arc::new(tokens),
+            keys: Arc::new(keys),
+            limiter,
+            email,
         }
     }
 }

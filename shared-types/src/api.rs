@@ -47,6 +47,18 @@ pub enum ErrorCode {
     Timeout,
     /// Unexpected server failure; details are in the server log under the request id.
     Internal,
+    /// The TOTP or backup code is wrong, or was already used (`details.reason`).
+    InvalidMfaCode,
+    /// A refresh token was presented a second time: its session is now revoked.
+    RefreshTokenReused,
+    /// A refresh, invitation or reset token is unknown, expired or spent.
+    InvalidToken,
+    /// The token's tenant is not the tenant the request names (`X-Tenant`).
+    TenantMismatch,
+    /// Too many failed sign-ins: the account is locked for a while (see `Retry-After`).
+    AccountLocked,
+    /// The tenant requires MFA: enrol at `/api/v1/auth/mfa/totp/enroll` first.
+    MfaSetupRequired,
 }
 
 impl ErrorCode {
@@ -72,6 +84,12 @@ impl ErrorCode {
             Self::ServiceUnavailable => "service_unavailable",
             Self::Timeout => "timeout",
             Self::Internal => "internal",
+            Self::InvalidMfaCode => "invalid_mfa_code",
+            Self::RefreshTokenReused => "refresh_token_reused",
+            Self::InvalidToken => "invalid_token",
+            Self::TenantMismatch => "tenant_mismatch",
+            Self::AccountLocked => "account_locked",
+            Self::MfaSetupRequired => "mfa_setup_required",
         }
     }
 }
@@ -143,6 +161,12 @@ mod tests {
             ErrorCode::ServiceUnavailable,
             ErrorCode::Timeout,
             ErrorCode::Internal,
+            ErrorCode::InvalidMfaCode,
+            ErrorCode::RefreshTokenReused,
+            ErrorCode::InvalidToken,
+            ErrorCode::TenantMismatch,
+            ErrorCode::AccountLocked,
+            ErrorCode::MfaSetupRequired,
         ];
         for code in all {
             let json = serde_json::to_value(code).unwrap();

@@ -87,7 +87,7 @@ impl TestApp {
                 crate::db::app_url(&db.name),
             ))
             .merge(Serialized::default(
-                "auth.jwt_secret",
+                "auth.key_encryption_key",
                 "test-secret-0123456789abcdef0123456789",
             ))
             .merge(Serialized::defaults(overrides));
@@ -101,7 +101,12 @@ impl TestApp {
         let addr = listener.local_addr()?;
         let app = elevate_backend::http::app(state.clone());
         tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
+            // With connect info, so per-IP rate limits see the client address.
+            let _ = axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await;
         });
         Ok(Self {
             addr,

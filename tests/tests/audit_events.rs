@@ -31,23 +31,25 @@ async fn changes_are_logged_in_order_with_actor_and_request_id() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let items = r.body["items"].as_array().unwrap();
     let kinds: Vec<&str> = items.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    // The administrator's sign-in (part of `sign_up`) is an auth event on the same log.
     assert_eq!(
         kinds,
         [
             "tenant.signed_up",
+            "auth.login.succeeded",
             "user.created",
             "user.created",
             "user.created"
         ]
     );
     let seqs: Vec<i64> = items.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
-    assert_eq!(seqs, [1, 2, 3, 4]);
-    for (e, rid) in items[1..].iter().zip(&rids) {
+    assert_eq!(seqs, [1, 2, 3, 4, 5]);
+    for (e, rid) in items[2..].iter().zip(&rids) {
         assert_eq!(e["request_id"], rid.as_str());
         assert_eq!(e["actor_user_id"], a.admin_id.to_string());
     }
     let r = app
-        .get("/api/v1/events?kind=user.&since_seq=2", Some(&a.token))
+        .get("/api/v1/events?kind=user.&since_seq=3", Some(&a.token))
         .await;
     assert_eq!(r.body["total_count"], 2);
 
@@ -57,7 +59,7 @@ async fn changes_are_logged_in_order_with_actor_and_request_id() {
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT);
     let r = app.get("/api/v1/events", Some(&a.token)).await;
-    assert_eq!(r.body["total_count"], 4);
+    assert_eq!(r.body["total_count"], 5);
 }
 
 #[tokio::test]
@@ -95,7 +97,7 @@ async fn tampering_is_detected_and_the_row_named() {
     };
     let v = verify(a.token.clone()).await;
     assert_eq!(v["ok"], true, "{v}");
-    assert_eq!(v["checked"], 4);
+    assert_eq!(v["checked"], 5);
 
     // 1. Edit a row's data (as the owner, who can).
     let id3: Uuid = sqlx::query_scalar("SELECT id FROM events WHERE tenant_id = $1 AND seq = 3")

@@ -9,7 +9,7 @@
 use elevate_backend::db::rls;
 use elevate_tests::TestApp;
 use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use serde_json::json;
 use sqlx::Connection;
 use uuid::Uuid;
 

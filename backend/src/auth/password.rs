@@ -3,7 +3,21 @@
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use std::collections::HashSet;
 use std::sync::LazyLock;
+
+/// Common passwords of 12+ characters (shorter ones fail the length rule anyway).
+static COMMON: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    include_str!("common_passwords.txt")
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+});
+
+/// Whether a password is on the bundled list of common passwords (case-insensitive).
+pub fn is_common(password: &str) -> bool {
+    COMMON.contains(password.trim().to_lowercase().as_str())
+}
 
 fn hasher() -> Argon2<'static> {
     // argon2id, m=19 MiB, t=2, p=1: the OWASP-recommended minimum.
@@ -41,6 +55,14 @@ pub fn verify_password(password: &str, stored: Option<&str>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_common_list_is_loaded_and_case_insensitive() {
+        assert!(COMMON.len() > 4000, "{}", COMMON.len());
+        assert!(is_common("qwertyuiop123"));
+        assert!(is_common("QwertyUIOP123"));
+        assert!(!is_common("correct horse battery staple 42"));
+    }
 
     #[test]
     fn round_trip_and_salted() {

@@ -1,151 +1,117 @@
-//! Access tokens: short-lived JWTs carrying user, tenant and roles, with a key id
-//! in the header so keys can rotate.
+//! Access tokens and MFA tickets: short-lived EdDSA JWTs signed by the [`Keyring`],
+//! told apart by audience so one can never be used as the other.
 
 use chrono::Utc;
-use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::auth::keys::Keyring;
+
+/// Audience of access tokens.
+pub const ACCESS_AUDIENCE: &str = "elevate-api";
+/// Audience of the ticket between password and second factor.
+pub const MFA_AUDIENCE: &str = "elevate-mfa";
+
+/// Access token claims.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Claims {
     /// User id.
     pub sub: Uuid,
     /// Tenant id.
     pub tid: Uuid,
+    /// Tenant slug, compared with an `X-Tenant` header when a client sends one.
+    pub tsl: String,
     pub roles: Vec<String>,
+    /// Session id: logout and revocation take effect at once because every request
+    /// checks the session is still live.
+    pub sid: Uuid,
+    /// Set when the tenant requires MFA and the user has not enrolled yet: such a
+    /// token reaches only the `/api/v1/auth/` routes.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mfa_setup: bool,
     pub iss: String,
+    pub aud: String,
     pub iat: i64,
     pub exp: i64,
-    /// Token id, for revocation lists and logs.
+    /// Token id, for logs.
     pub jti: Uuid,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq)]
+/// The ticket that proves the password step passed; exchanged with a code for tokens.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MfaTicket {
+    pub sub: Uuid,
+    pub tid: Uuid,
+    pub iss: String,
+    pub aud: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: Uuid,
+}
+
+#[derive(Debug, thiserror::Error)]
 pub enum TokenError {
     #[error("the access token has expired")]
     Expired,
     #[error("the access token is not valid")]
     Invalid,
+    #[error("the signing keys could not be loaded: {0:#}")]
+    Unavailable(anyhow::Error),
 }
 
-pub struct TokenKeys {
-    kid: String,
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-    issuer: String,
-    ttl_secs: i64,
+/// What an access token is issued for.
+pub struct AccessGrant<'a> {
+    pub user: Uuid,
+    pub tenant: Uuid,
+    pub tenant_slug: &'a str,
+    pub roles: Vec<String>,
+    pub session: Uuid,
+    pub mfa_setup: bool,
 }
 
-impl TokenKeys {
-    pub fn new(secret: &SecretString, issuer: &str, ttl_secs: i64) -> Self {
-        let bytes = secret.expose_secret().as_bytes();
-        // The key id is derived from the key, so rotating the secret changes it.
-        let kid = {
-            use sha2::Digest;
-            hex::encode(&sha2::Sha256::digest(bytes)[..8])
-        };
-        Self {
-            kid,
-            encoding: EncodingKey::from_secret(bytes),
-            decoding: DecodingKey::from_secret(bytes),
-            issuer: issuer.to_owned(),
-            ttl_secs,
-        }
-    }
-
-    pub fn ttl_secs(&self) -> i64 {
-        self.ttl_secs
-    }
-
-    pub fn issue(&self, user: Uuid, tenant: Uuid, roles: Vec<String>) -> anyhow::Result<String> {
+impl Keyring {
+    pub async fn issue_access(&self, g: AccessGrant<'_>) -> anyhow::Result<String> {
         let now = Utc::now().timestamp();
-        let claims = Claims {
+        self.sign(&Claims {
+            sub: g.user,
+            tid: g.tenant,
+            tsl: g.tenant_slug.to_owned(),
+            roles: g.roles,
+            sid: g.session,
+            mfa_setup: g.mfa_setup,
+            iss: self.issuer().to_owned(),
+            aud: ACCESS_AUDIENCE.to_owned(),
+            iat: now,
+            exp: now + self.access_ttl_secs(),
+            jti: Uuid::now_v7(),
+        })
+        .await
+    }
+
+    pub async fn issue_mfa_ticket(
+        &self,
+        user: Uuid,
+        tenant: Uuid,
+        ttl_secs: i64,
+    ) -> anyhow::Result<String> {
+        let now = Utc::now().timestamp();
+        self.sign(&MfaTicket {
             sub: user,
             tid: tenant,
-            roles,
-            iss: self.issuer.clone(),
+            iss: self.issuer().to_owned(),
+            aud: MFA_AUDIENCE.to_owned(),
             iat: now,
-            exp: now + self.ttl_secs,
+            exp: now + ttl_secs,
             jti: Uuid::now_v7(),
-        };
-        let mut header = Header::new(Algorithm::HS256);
-        header.kid = Some(self.kid.clone());
-        Ok(encode(&header, &claims, &self.encoding)?)
+        })
+        .await
     }
 
-    pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
-        let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Invalid)?;
-        if header.alg != Algorithm::HS256 || header.kid.as_deref() != Some(self.kid.as_str()) {
-            return Err(TokenError::Invalid);
-        }
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_issuer(&[&self.issuer]);
-        validation.leeway = 0;
-        validation.set_required_spec_claims(&["exp", "iss", "sub"]);
-        decode::<Claims>(token, &self.decoding, &validation)
-            .map(|d| d.claims)
-            .map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
-                _ => TokenError::Invalid,
-            })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn keys(secret: &str) -> TokenKeys {
-        TokenKeys::new(&SecretString::from(secret.to_owned()), "elevatecrm", 900)
+    pub async fn verify_access(&self, token: &str) -> Result<Claims, TokenError> {
+        self.verify(token, ACCESS_AUDIENCE).await
     }
 
-    #[test]
-    fn issued_tokens_verify_and_carry_claims() {
-        let k = keys("a-long-enough-test-secret-value-1");
-        let (u, t) = (Uuid::now_v7(), Uuid::now_v7());
-        let tok = k.issue(u, t, vec!["admin".into()]).unwrap();
-        let c = k.verify(&tok).unwrap();
-        assert_eq!(
-            (c.sub, c.tid, c.roles.clone()),
-            (u, t, vec!["admin".into()])
-        );
-        assert_eq!(c.exp - c.iat, 900);
-    }
-
-    #[test]
-    fn foreign_key_tampering_and_alg_none_are_rejected() {
-        let k = keys("a-long-enough-test-secret-value-1");
-        let other = keys("another-secret-entirely-000000000");
-        let tok = other.issue(Uuid::nil(), Uuid::nil(), vec![]).unwrap();
-        assert_eq!(k.verify(&tok), Err(TokenError::Invalid));
-
-        let good = k.issue(Uuid::now_v7(), Uuid::now_v7(), vec![]).unwrap();
-        let mut parts: Vec<&str> = good.split('.').collect();
-        use base64::Engine;
-        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-        let none_header = b64.encode(br#"{"alg":"none","typ":"JWT"}"#);
-        parts[0] = &none_header;
-        let forged = format!("{}.{}.", parts[0], parts[1]);
-        assert_eq!(k.verify(&forged), Err(TokenError::Invalid));
-
-        let mut claims: serde_json::Value =
-            serde_json::from_slice(&b64.decode(good.split('.').nth(1).unwrap()).unwrap()).unwrap();
-        claims["tid"] = serde_json::json!(Uuid::now_v7());
-        let tampered_payload = b64.encode(serde_json::to_vec(&claims).unwrap());
-        let g: Vec<&str> = good.split('.').collect();
-        let tampered = format!("{}.{}.{}", g[0], tampered_payload, g[2]);
-        assert_eq!(k.verify(&tampered), Err(TokenError::Invalid));
-    }
-
-    #[test]
-    fn expired_tokens_are_rejected_as_expired() {
-        let k = TokenKeys::new(
-            &SecretString::from("a-long-enough-test-secret-value-1".to_owned()),
-            "elevatecrm",
-            -10,
-        );
-        let tok = k.issue(Uuid::now_v7(), Uuid::now_v7(), vec![]).unwrap();
-        assert_eq!(k.verify(&tok), Err(TokenError::Expired));
+    pub async fn verify_mfa_ticket(&self, token: &str) -> Result<MfaTicket, TokenError> {
+        self.verify(token, MFA_AUDIENCE).await
     }
 }

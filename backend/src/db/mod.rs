@@ -2,9 +2,14 @@
 //! `TenantTx`), so row-level security applies; none filters by tenant by hand as
 //! its only guard.
 
+pub mod api_keys;
 pub mod events;
+pub mod mfa;
 pub mod rls;
+pub mod roles;
+pub mod sessions;
 pub mod tenants;
+pub mod user_tokens;
 pub mod users;
 
 /// Runs the embedded migrations (as the schema owner).

@@ -165,3 +165,91 @@ pub async fn count_other_active_admins(
     .fetch_one(conn)
     .await
 }
+
+/// What sign-in needs beyond the credentials: lockout state.
+pub async fn lockout(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<(i32, Option<DateTime<Utc>>)>, sqlx::Error> {
+    sqlx::query_as("SELECT failed_logins, locked_until FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Counts a failed sign-in; from `threshold` failures on, locks the account for
+/// 30 s doubling per further failure, at most one hour. Returns the lock end.
+pub async fn record_failed_login(
+    conn: &mut PgConnection,
+    id: Uuid,
+    threshold: i32,
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE users SET failed_logins = failed_logins + 1,
+                locked_until = CASE WHEN failed_logins + 1 >= $2
+                    THEN now() + make_interval(secs => LEAST(3600, 30 * power(2, LEAST(failed_logins + 1 - $2, 20))))
+                    ELSE locked_until END
+          WHERE id = $1 RETURNING locked_until",
+    )
+    .bind(id)
+    .bind(threshold)
+    .fetch_one(conn)
+    .await
+}
+
+/// Clears the failure count and any lock (successful sign-in, admin unlock, reset).
+pub async fn clear_lockout(conn: &mut PgConnection, id: Uuid) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn set_password(
+    conn: &mut PgConnection,
+    id: Uuid,
+    hash: &str,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE users SET password_hash = $2, password_changed_at = now(), failed_logins = 0, locked_until = NULL WHERE id = $1",
+    )
+    .bind(id)
+    .bind(hash)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn password_hash(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar::<_, Option<String>>("SELECT password_hash FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+        .map(Option::flatten)
+}
+
+/// Creates an invited user: no password until they accept.
+pub async fn insert_invited(
+    conn: &mut PgConnection,
+    email: &Email,
+    display_name: &DisplayName,
+    roles: &[String],
+    created_by: Uuid,
+) -> Result<User, sqlx::Error> {
+    let row: UserRow = sqlx::query_as(&format!(
+        "INSERT INTO users (id, tenant_id, email, display_name, password_hash, roles, created_by_id)
+         VALUES ($1, app_current_tenant(), $2, $3, NULL, $4, $5) RETURNING {COLUMNS}"
+    ))
+    .bind(Uuid::now_v7())
+    .bind(email.as_str())
+    .bind(display_name.as_str())
+    .bind(roles)
+    .bind(created_by)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.into())
+}

@@ -155,6 +155,12 @@ impl NewPassword {
                 format!("must be at most {MAX_PASSWORD_LEN} characters"),
             ));
         }
+        if crate::auth::password::is_common(raw) {
+            return Err(invalid(
+                field,
+                "is one of the most common passwords; choose another",
+            ));
+        }
         Ok(Self(raw.to_owned()))
     }
 

@@ -127,6 +127,31 @@ pub fn built_in_role(role: &str) -> Option<&'static [Permission]> {
 
 pub const BUILT_IN_ROLES: &[&str] = &["admin", "manager", "warehouse", "sales", "readonly"];
 
+/// The display name of a built-in role.
+pub fn built_in_role_name(role: &str) -> &'static str {
+    match role {
+        "admin" => "Admin",
+        "manager" => "Manager",
+        "warehouse" => "Warehouse",
+        "sales" => "Sales",
+        "readonly" => "Read-only",
+        _ => "Custom",
+    }
+}
+
+/// Parses permission names, rejecting unknown ones (returned as the error).
+pub fn parse_all(names: &[String]) -> Result<Vec<Permission>, String> {
+    let mut out: Vec<Permission> = Vec::with_capacity(names.len());
+    for n in names {
+        let p = Permission::parse(n.trim()).ok_or_else(|| n.clone())?;
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

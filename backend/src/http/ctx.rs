@@ -3,24 +3,63 @@
 //! Tenant isolation lives here: `TenantTx` opens a transaction and sets
 //! `app.tenant_id` for PostgreSQL's row-level security, so a handler that forgets a
 //! check still cannot see another tenant's rows.
+//!
+//! Authorisation lives here too. A route registered with [`access::guarded`]
+//! carries the permission it needs; `TenantTx` loads the caller's permissions from
+//! their roles (once per request), checks the session is still live and the user
+//! active, and refuses the request before the body is even parsed.
+//!
+//! [`access::guarded`]: crate::http::access::guarded
 
-use axum::extract::FromRequestParts;
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::http::StatusCode;
+use serde_json::json;
+use shared_types::api::ErrorCode;
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
+use crate::auth::opaque;
+use crate::auth::rate_limit::Limit;
 use crate::auth::token::TokenError;
-use crate::domain::permissions::{built_in_role, Permission};
+use crate::domain::permissions::Permission;
 use crate::error::ApiError;
+use crate::http::access::{enforce_limit, Access};
 use crate::state::AppState;
 
-/// Who is calling: verified from the bearer token.
+/// The header an integrator may send an API key in (instead of `Authorization`).
+pub const API_KEY_HEADER: &str = "x-api-key";
+/// A client that names its tenant (e.g. from the host it was opened on) sends it here;
+/// a token for another tenant is then refused.
+pub const TENANT_HEADER: &str = "x-tenant";
+
+/// Who is calling: verified from the bearer token or API key.
 #[derive(Debug, Clone)]
 pub struct Ctx {
     pub tenant_id: Uuid,
+    /// The user, or for an API key the user who created it.
     pub user_id: Uuid,
     pub roles: Vec<String>,
+    /// The sign-in session (access tokens only).
+    pub session_id: Option<Uuid>,
+    /// Set when the caller authenticated with an API key.
+    pub api_key_id: Option<Uuid>,
+    /// Access limited to `/api/v1/auth/` until the user enrols in MFA.
+    pub mfa_setup: bool,
+    /// Loaded by `TenantTx` from the caller's roles (or the key's scope).
+    pub permissions: BTreeSet<Permission>,
+}
+
+/// Which records of a kind the caller may see (record-level rules).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordScope {
+    All,
+    /// Only records owned by (assigned to) this user.
+    Own(Uuid),
 }
 
 impl Ctx {
@@ -28,12 +67,9 @@ impl Ctx {
         self.roles.iter().any(|r| r == role)
     }
 
-    /// Whether any of the caller's roles grants `perm`.
+    /// Whether the caller's roles (or API key scope) grant `perm`.
     pub fn can(&self, perm: Permission) -> bool {
-        self.roles
-            .iter()
-            .filter_map(|r| built_in_role(r))
-            .any(|grants| grants.contains(&perm))
+        self.permissions.contains(&perm)
     }
 
     /// Fails with `forbidden` unless the caller holds `perm`.
@@ -45,9 +81,104 @@ impl Ctx {
                 "This action needs the '{}' permission.",
                 perm.as_str()
             ))
-            .with_details(serde_json::json!({ "permission": perm.as_str() })))
+            .with_details(json!({ "permission": perm.as_str() })))
         }
     }
+
+    /// Record-level rule: with `read_all` the caller sees every record of a kind,
+    /// otherwise only their own (e.g. a sales rep's opportunities).
+    pub fn scope_for(&self, read_all: Permission) -> RecordScope {
+        if self.can(read_all) {
+            RecordScope::All
+        } else {
+            RecordScope::Own(self.user_id)
+        }
+    }
+}
+
+/// The client's address (from the socket; proxies are not trusted for it).
+pub fn client_ip(parts: &Parts) -> String {
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn token_error(e: TokenError) -> ApiError {
+    match e {
+        TokenError::Expired => {
+            ApiError::unauthenticated("The access token has expired; refresh it or sign in again.")
+                .with_details(json!({ "reason": "token_expired" }))
+        }
+        TokenError::Invalid => ApiError::unauthenticated("The access token is not valid.")
+            .with_details(json!({ "reason": "token_invalid" })),
+        TokenError::Unavailable(e) => ApiError::Internal(e),
+    }
+}
+
+fn api_key_invalid() -> ApiError {
+    ApiError::unauthenticated("The API key is not valid or was revoked.")
+        .with_details(json!({ "reason": "api_key_invalid" }))
+}
+
+/// The credential a request carries.
+enum Credential<'a> {
+    Bearer(&'a str),
+    ApiKey(&'a str),
+}
+
+fn credential(parts: &Parts) -> Result<Credential<'_>, ApiError> {
+    if let Some(key) = parts.headers.get(API_KEY_HEADER) {
+        return key
+            .to_str()
+            .map(|k| Credential::ApiKey(k.trim()))
+            .map_err(|_| api_key_invalid());
+    }
+    let header = parts
+        .headers
+        .get(AUTHORIZATION)
+        .ok_or_else(|| ApiError::unauthenticated("Sign in: this endpoint needs a bearer token."))?;
+    let token = header
+        .to_str()
+        .ok()
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .ok_or_else(|| {
+            ApiError::unauthenticated("The Authorization header must be `Bearer <token>`.")
+        })?;
+    Ok(if token.starts_with("ek_") {
+        Credential::ApiKey(token)
+    } else {
+        Credential::Bearer(token)
+    })
+}
+
+async fn api_key_ctx(state: &AppState, key: &str) -> Result<Ctx, ApiError> {
+    let tenant = opaque::tenant_of(opaque::API_KEY, key).ok_or_else(api_key_invalid)?;
+    let mut tx = begin_tenant_tx(&state.db, tenant, None).await?;
+    let row: Option<(Uuid, Option<Uuid>, Vec<String>)> = sqlx::query_as(
+        "UPDATE api_keys SET last_used_at = now()
+          WHERE key_hash = $1 AND revoked_at IS NULL
+          RETURNING id, created_by_id, permissions",
+    )
+    .bind(opaque::hash(key))
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let (id, creator, perms) = row.ok_or_else(api_key_invalid)?;
+    Ok(Ctx {
+        tenant_id: tenant,
+        user_id: creator.unwrap_or(Uuid::nil()),
+        roles: vec![],
+        session_id: None,
+        api_key_id: Some(id),
+        mfa_setup: false,
+        permissions: perms.iter().filter_map(|p| Permission::parse(p)).collect(),
+    })
 }
 
 impl FromRequestParts<AppState> for Ctx {
@@ -60,31 +191,43 @@ impl FromRequestParts<AppState> for Ctx {
         if let Some(ctx) = parts.extensions.get::<Ctx>() {
             return Ok(ctx.clone());
         }
-        let header = parts.headers.get(AUTHORIZATION).ok_or_else(|| {
-            ApiError::unauthenticated("Sign in: this endpoint needs a bearer token.")
-        })?;
-        let token = header
-            .to_str()
-            .ok()
-            .and_then(|h| {
-                h.strip_prefix("Bearer ")
-                    .or_else(|| h.strip_prefix("bearer "))
-            })
-            .ok_or_else(|| {
-                ApiError::unauthenticated("The Authorization header must be `Bearer <token>`.")
-            })?;
-        let claims = state.tokens.verify(token.trim()).map_err(|e| match e {
-            TokenError::Expired => ApiError::unauthenticated(
-                "The access token has expired; refresh it or sign in again.",
-            )
-            .with_details(serde_json::json!({ "reason": "token_expired" })),
-            TokenError::Invalid => ApiError::unauthenticated("The access token is not valid.")
-                .with_details(serde_json::json!({ "reason": "token_invalid" })),
-        })?;
-        let ctx = Ctx {
-            tenant_id: claims.tid,
-            user_id: claims.sub,
-            roles: claims.roles,
+        let ctx = match credential(parts)? {
+            Credential::ApiKey(key) => {
+                let key = key.to_owned();
+                api_key_ctx(state, &key).await?
+            }
+            Credential::Bearer(token) => {
+                let token = token.to_owned();
+                let claims = state
+                    .keys
+                    .verify_access(&token)
+                    .await
+                    .map_err(token_error)?;
+                if let Some(named) = parts.headers.get(TENANT_HEADER) {
+                    if named
+                        .to_str()
+                        .map(|s| s.trim().to_lowercase())
+                        .ok()
+                        .as_deref()
+                        != Some(claims.tsl.as_str())
+                    {
+                        return Err(ApiError::new(
+                            StatusCode::FORBIDDEN,
+                            ErrorCode::TenantMismatch,
+                            "This token belongs to another tenant than the one the request names.",
+                        ));
+                    }
+                }
+                Ctx {
+                    tenant_id: claims.tid,
+                    user_id: claims.sub,
+                    roles: claims.roles,
+                    session_id: Some(claims.sid),
+                    api_key_id: None,
+                    mfa_setup: claims.mfa_setup,
+                    permissions: BTreeSet::new(),
+                }
+            }
         };
         tracing::Span::current().record("tenant_id", tracing::field::display(ctx.tenant_id));
         tracing::Span::current().record("user_id", tracing::field::display(ctx.user_id));
@@ -116,6 +259,29 @@ pub async fn begin_tenant_tx(
     Ok(tx)
 }
 
+/// Loads a user's live state: active flag, roles, the permissions those roles grant,
+/// and whether `session` is still live.
+async fn load_user_access(
+    conn: &mut PgConnection,
+    user: Uuid,
+    session: Option<Uuid>,
+) -> Result<Option<(bool, Vec<String>, Vec<String>, bool)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT u.is_active, u.roles,
+                COALESCE((SELECT array_agg(DISTINCT p ORDER BY p) FROM roles r
+                           CROSS JOIN LATERAL unnest(r.permissions) p
+                          WHERE r.key = ANY(u.roles)), '{}') AS perms,
+                ($2::uuid IS NULL OR EXISTS (SELECT 1 FROM auth_sessions s
+                   WHERE s.id = $2 AND s.user_id = u.id AND s.revoked_at IS NULL
+                     AND s.expires_at > now())) AS session_live
+           FROM users u WHERE u.id = $1",
+    )
+    .bind(user)
+    .bind(session)
+    .fetch_optional(conn)
+    .await
+}
+
 impl FromRequestParts<AppState> for TenantTx {
     type Rejection = ApiError;
 
@@ -123,17 +289,52 @@ impl FromRequestParts<AppState> for TenantTx {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let ctx = Ctx::from_request_parts(parts, state).await?;
+        let mut ctx = Ctx::from_request_parts(parts, state).await?;
+        let limit = Limit {
+            name: "api",
+            count: state.settings.auth.api_requests_per_minute,
+            period: std::time::Duration::from_secs(60),
+        };
+        let limit_key = match ctx.api_key_id {
+            Some(k) => format!("key:{k}"),
+            None => format!("tenant:{}", ctx.tenant_id),
+        };
+        enforce_limit(state, limit, &limit_key).await?;
+
         let mut tx = begin_tenant_tx(&state.db, ctx.tenant_id, Some(ctx.user_id)).await?;
-        // A token outlives a deactivation by up to its TTL unless checked here.
-        let active: Option<bool> = sqlx::query_scalar("SELECT is_active FROM users WHERE id = $1")
-            .bind(ctx.user_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if active != Some(true) {
-            return Err(ApiError::unauthenticated("This account is not active.")
-                .with_details(serde_json::json!({ "reason": "user_inactive" })));
+        if ctx.api_key_id.is_none() {
+            // Checked on every request: a deactivation, role change or logout takes
+            // effect at once rather than when the access token expires.
+            let Some((active, roles, perms, session_live)) =
+                load_user_access(&mut tx, ctx.user_id, ctx.session_id).await?
+            else {
+                return Err(ApiError::unauthenticated("This account is not active.")
+                    .with_details(json!({ "reason": "user_inactive" })));
+            };
+            if !active {
+                return Err(ApiError::unauthenticated("This account is not active.")
+                    .with_details(json!({ "reason": "user_inactive" })));
+            }
+            if !session_live {
+                return Err(ApiError::unauthenticated(
+                    "This session has ended (signed out or revoked); sign in again.",
+                )
+                .with_details(json!({ "reason": "session_revoked" })));
+            }
+            ctx.roles = roles;
+            ctx.permissions = perms.iter().filter_map(|p| Permission::parse(p)).collect();
+            if ctx.mfa_setup && !parts.uri.path().starts_with("/api/v1/auth/") {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    ErrorCode::MfaSetupRequired,
+                    "Your organisation requires two-factor sign-in: enrol an authenticator first.",
+                ));
+            }
         }
+        if let Some(Access::Permission(p)) = parts.extensions.get::<Access>() {
+            ctx.require(*p)?;
+        }
+        parts.extensions.insert(ctx.clone());
         Ok(Self { tx, ctx })
     }
 }
@@ -146,5 +347,16 @@ impl TenantTx {
     pub async fn commit(self) -> Result<(), ApiError> {
         self.tx.commit().await?;
         Ok(())
+    }
+}
+
+/// The client's address as an extractor (never fails).
+pub struct ClientIp(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(client_ip(parts)))
     }
 }

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::db;
 use crate::domain::permissions::Permission;
 use crate::error::ApiResult;
+use crate::http::access::guarded;
 use crate::http::ctx::TenantTx;
 use crate::http::extract::{AppJson, AppQuery, PageParams};
 use crate::http::ErrorResponses;
@@ -17,8 +18,8 @@ use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list_events))
-        .routes(routes!(verify_events))
+        .routes(guarded(Permission::AuditRead, routes!(list_events)))
+        .routes(guarded(Permission::AuditRead, routes!(verify_events)))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

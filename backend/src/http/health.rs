@@ -12,8 +12,8 @@ use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(live))
-        .routes(routes!(ready))
+        .routes(crate::http::access::public(routes!(live)))
+        .routes(crate::http::access::public(routes!(ready)))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

@@ -1,12 +1,17 @@
 //! HTTP layer: the router, tower layers, extractors and error mapping.
 
+pub mod access;
+pub mod api_keys;
 pub mod auth;
 pub mod brand;
 pub mod ctx;
 pub mod events;
 pub mod extract;
 pub mod health;
+pub mod mfa;
 pub mod request_id;
+pub mod roles;
+pub mod sessions;
 pub mod tenants;
 pub mod users;
 
@@ -47,7 +52,9 @@ use crate::state::AppState;
     components(schemas(ErrorEnvelope, ErrorBody, ErrorCode)),
     tags(
         (name = "tenants", description = "Sign-up and tenant settings"),
-        (name = "auth", description = "Sign-in"),
+        (name = "auth", description = "Sign-in, sessions, MFA, passwords"),
+        (name = "roles", description = "Roles and permissions"),
+        (name = "api-keys", description = "API keys for integrations"),
         (name = "users", description = "Users of a tenant"),
         (name = "health", description = "Liveness and readiness"),
         (name = "audit", description = "Audit trail and domain events"),
@@ -68,6 +75,12 @@ impl utoipa::Modify for SecurityAddon {
                     .bearer_format("JWT")
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(utoipa::openapi::security::ApiKey::Header(
+                utoipa::openapi::security::ApiKeyValue::new("X-Api-Key"),
+            )),
         );
     }
 }
@@ -115,6 +128,10 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(auth::router())
         .merge(users::router())
         .merge(events::router())
+        .merge(sessions::router())
+        .merge(mfa::router())
+        .merge(roles::router())
+        .merge(api_keys::router())
         .split_for_parts()
 }
 

@@ -13,6 +13,7 @@ use crate::db::events::NewEvent;
 use crate::domain::identity::{DisplayName, Email, HexColour, NewPassword, Slug};
 use crate::domain::permissions::Permission;
 use crate::error::{ApiError, ApiResult};
+use crate::http::access::{guarded, public};
 use crate::http::ctx::{begin_tenant_tx, TenantTx};
 use crate::http::extract::AppJson;
 use crate::http::ErrorResponses;
@@ -20,8 +21,9 @@ use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(sign_up))
-        .routes(routes!(get_tenant, update_tenant))
+        .routes(public(routes!(sign_up)))
+        .routes(guarded(Permission::TenantRead, routes!(get_tenant)))
+        .routes(guarded(Permission::TenantManage, routes!(update_tenant)))
 }
 
 /// Sign up a company: creates the tenant and its first administrator.
@@ -49,6 +51,7 @@ async fn sign_up(
             }
             _ => e.into(),
         })?;
+    db::roles::seed_built_ins(&mut tx).await?;
     let admin = db::users::insert(
         &mut tx,
         db::users::NewUser {

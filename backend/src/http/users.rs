@@ -1,18 +1,24 @@
 //! Users of the caller's tenant.
 
+use axum::extract::State;
 use axum::http::StatusCode;
+use serde_json::json;
 use shared_types::api::Page;
-use shared_types::identity::{User, UserForCreate, UserForUpdate};
+use shared_types::identity::{InvitationForCreate, User, UserForCreate, UserForUpdate};
+use sqlx::PgConnection;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
 
+use crate::auth::audit::{self, AuthEvent};
+use crate::auth::email;
 use crate::db;
 use crate::db::events::NewEvent;
 use crate::domain::identity::{DisplayName, Email, NewPassword};
-use crate::domain::permissions::{Permission, BUILT_IN_ROLES};
+use crate::domain::permissions::Permission;
 use crate::error::{ApiError, ApiResult};
-use crate::http::ctx::TenantTx;
+use crate::http::access::guarded;
+use crate::http::ctx::{ClientIp, TenantTx};
 use crate::http::extract::{AppJson, AppPath, AppQuery, PageParams};
 use crate::http::tenants::hash_blocking;
 use crate::http::ErrorResponses;
@@ -20,26 +26,30 @@ use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list_users, create_user))
-        .routes(routes!(get_user, update_user, delete_user))
+        .routes(guarded(Permission::UsersRead, routes!(list_users)))
+        .routes(guarded(Permission::UsersManage, routes!(create_user)))
+        .routes(guarded(Permission::UsersRead, routes!(get_user)))
+        .routes(guarded(Permission::UsersManage, routes!(update_user)))
+        .routes(guarded(Permission::UsersManage, routes!(delete_user)))
+        .routes(guarded(Permission::UsersManage, routes!(invite_user)))
+        .routes(guarded(Permission::UsersManage, routes!(unlock_user)))
 }
 
-fn parse_roles(roles: &[String]) -> ApiResult<Vec<String>> {
+/// Normalises role keys and checks each is a role of the tenant.
+async fn parse_roles(conn: &mut PgConnection, roles: &[String]) -> ApiResult<Vec<String>> {
     let mut out: Vec<String> = Vec::with_capacity(roles.len());
     for r in roles {
         let r = r.trim().to_lowercase();
-        if !BUILT_IN_ROLES.contains(&r.as_str()) {
-            return Err(ApiError::validation(
-                "roles",
-                format!(
-                    "Unknown role '{r}'; use one of {}.",
-                    BUILT_IN_ROLES.join(", ")
-                ),
-            ));
-        }
         if !out.contains(&r) {
             out.push(r);
         }
+    }
+    let unknown = db::roles::unknown_keys(conn, &out).await?;
+    if let Some(r) = unknown.first() {
+        return Err(ApiError::validation(
+            "roles",
+            format!("Unknown role '{r}'; see GET /api/v1/roles."),
+        ));
     }
     Ok(out)
 }
@@ -75,7 +85,7 @@ async fn create_user(
     let email = Email::parse("email", &input.email)?;
     let name = DisplayName::parse("display_name", &input.display_name)?;
     let password = NewPassword::parse("password", &input.password)?;
-    let roles = parse_roles(&input.roles)?;
+    let roles = parse_roles(tx.conn(), &input.roles).await?;
     let hash = hash_blocking(password).await?;
     let created_by = Some(tx.ctx.user_id);
     let user = db::users::insert(
@@ -129,6 +139,7 @@ async fn get_user(mut tx: TenantTx, AppPath(id): AppPath<Uuid>) -> ApiResult<App
     responses((status = 200, body = User), ErrorResponses))]
 async fn update_user(
     mut tx: TenantTx,
+    ClientIp(ip): ClientIp,
     AppPath(id): AppPath<Uuid>,
     AppJson(input): AppJson<UserForUpdate>,
 ) -> ApiResult<AppJson<User>> {
@@ -140,7 +151,10 @@ async fn update_user(
             .map(|v| DisplayName::parse("display_name", v))
             .transpose()?,
         is_active: input.is_active,
-        roles: input.roles.as_deref().map(parse_roles).transpose()?,
+        roles: match input.roles.as_deref() {
+            Some(r) => Some(parse_roles(tx.conn(), r).await?),
+            None => None,
+        },
     };
     let removes_admin = changes.is_active == Some(false)
         || changes
@@ -150,6 +164,9 @@ async fn update_user(
     if removes_admin {
         guard_last_admin(&mut tx, id).await?;
     }
+    let before = db::users::get(tx.conn(), id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))?;
     let user = db::users::update(tx.conn(), id, &changes)
         .await?
         .ok_or_else(|| ApiError::not_found("user"))?;
@@ -166,6 +183,39 @@ async fn update_user(
             })),
     )
     .await?;
+    let actor_id = tx.ctx.user_id;
+    if before.roles != user.roles {
+        audit::record(
+            tx.conn(),
+            AuthEvent::new("auth.user.roles_changed")
+                .actor(actor_id)
+                .subject(id)
+                .ip(&ip)
+                .details(json!({ "before": before.roles, "after": user.roles })),
+        )
+        .await?;
+    }
+    if before.is_active && !user.is_active {
+        // Deactivation ends every session at once.
+        db::sessions::revoke_all_of_user(tx.conn(), id, None, "user_deactivated").await?;
+        audit::record(
+            tx.conn(),
+            AuthEvent::new("auth.user.deactivated")
+                .actor(actor_id)
+                .subject(id)
+                .ip(&ip),
+        )
+        .await?;
+    } else if !before.is_active && user.is_active {
+        audit::record(
+            tx.conn(),
+            AuthEvent::new("auth.user.reactivated")
+                .actor(actor_id)
+                .subject(id)
+                .ip(&ip),
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(AppJson(user))
 }
@@ -207,4 +257,89 @@ async fn guard_last_admin(tx: &mut TenantTx, id: Uuid) -> ApiResult<()> {
         .with_details(serde_json::json!({ "field": "roles" })));
     }
     Ok(())
+}
+
+/// Invite someone by e-mail: creates the user without a password and sends a
+/// single-use link (valid 7 days) to choose one.
+#[utoipa::path(post, path = "/api/v1/users/invitations", tag = "users",
+    security(("bearer" = [])), request_body = InvitationForCreate,
+    responses((status = 201, body = User), ErrorResponses))]
+async fn invite_user(
+    State(state): State<AppState>,
+    mut tx: TenantTx,
+    ClientIp(ip): ClientIp,
+    AppJson(input): AppJson<InvitationForCreate>,
+) -> ApiResult<(StatusCode, AppJson<User>)> {
+    let email_addr = Email::parse("email", &input.email)?;
+    let name = DisplayName::parse("display_name", &input.display_name)?;
+    let roles = parse_roles(tx.conn(), &input.roles).await?;
+    let actor = tx.ctx.user_id;
+    let user = db::users::insert_invited(tx.conn(), &email_addr, &name, &roles, actor)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.constraint() == Some("users_tenant_email_key") => {
+                ApiError::conflict(
+                    "email",
+                    format!("A user with e-mail {email_addr} already exists."),
+                )
+            }
+            _ => e.into(),
+        })?;
+    let tenant = tx.ctx.tenant_id;
+    let token = db::user_tokens::issue(
+        tx.conn(),
+        tenant,
+        user.id,
+        db::user_tokens::INVITE,
+        chrono::Duration::days(7),
+    )
+    .await?;
+    let link = format!(
+        "{}/accept-invitation?token={token}",
+        state.settings.auth.public_url
+    );
+    email::enqueue(
+        tx.conn(),
+        email_addr.as_str(),
+        "You are invited to ElevateCRM",
+        &format!("You have been invited to ElevateCRM.\n\nTo choose your password and sign in, open:\n{link}\n\nThe link works once, for seven days."),
+    )
+    .await?;
+    audit::record(
+        tx.conn(),
+        AuthEvent::new("auth.user.invited")
+            .actor(actor)
+            .subject(user.id)
+            .ip(&ip)
+            .details(json!({ "roles": roles })),
+    )
+    .await?;
+    tx.commit().await?;
+    crate::http::auth::spawn_dispatch(&state, tenant);
+    Ok((StatusCode::CREATED, AppJson(user)))
+}
+
+/// Unlock an account locked by failed sign-ins.
+#[utoipa::path(post, path = "/api/v1/users/{id}/unlock", tag = "users",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "User id")),
+    responses((status = 204), ErrorResponses))]
+async fn unlock_user(
+    mut tx: TenantTx,
+    ClientIp(ip): ClientIp,
+    AppPath(id): AppPath<Uuid>,
+) -> ApiResult<StatusCode> {
+    if !db::users::clear_lockout(tx.conn(), id).await? {
+        return Err(ApiError::not_found("user"));
+    }
+    let actor = tx.ctx.user_id;
+    audit::record(
+        tx.conn(),
+        AuthEvent::new("auth.user.unlocked")
+            .actor(actor)
+            .subject(id)
+            .ip(&ip),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
 }
