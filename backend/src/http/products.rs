@@ -1,0 +1,297 @@
+//! Products and their barcodes.
+
+use std::collections::BTreeMap;
+
+use axum::http::StatusCode;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use shared_types::api::Page;
+use shared_types::inventory::{
+    Barcode, BarcodeForCreate, Product, ProductForCreate, ProductForUpdate, ProductType,
+    SupplierInfo, Tracking, UomConversion,
+};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::db;
+use crate::domain::identity::InvalidValue;
+use crate::domain::permissions::Permission;
+use crate::domain::stock::{amount, currency, label, positive_qty, ProductBarcode, Sku};
+use crate::error::{ApiError, ApiResult};
+use crate::http::ctx::TenantTx;
+use crate::http::extract::{AppJson, AppPath, AppQuery, PageParams};
+use crate::http::ErrorResponses;
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_products, create_product))
+        .routes(routes!(get_product, update_product))
+        .routes(routes!(add_barcode))
+        .routes(routes!(delete_barcode))
+}
+
+/// `?q=&include_archived=&limit=&offset=`
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProductListParams {
+    /// Searches SKU, name and barcodes (substring, case-insensitive).
+    pub q: Option<String>,
+    pub include_archived: Option<bool>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+fn conversions(list: Vec<UomConversion>, base: &str) -> Result<Vec<UomConversion>, InvalidValue> {
+    let mut out: Vec<UomConversion> = Vec::with_capacity(list.len());
+    for c in list {
+        let uom = label("uom_conversions", &c.uom, 32)?;
+        if uom == base || out.iter().any(|o| o.uom == uom) {
+            return Err(InvalidValue {
+                field: "uom_conversions",
+                message: format!("unit '{uom}' is listed twice or is the base unit"),
+            });
+        }
+        out.push(UomConversion {
+            uom,
+            factor: positive_qty("uom_conversions", c.factor)?,
+        });
+    }
+    Ok(out)
+}
+
+fn prices(p: BTreeMap<String, Decimal>) -> Result<BTreeMap<String, Decimal>, InvalidValue> {
+    p.into_iter()
+        .map(|(c, v)| Ok((currency(&c)?, amount("prices", v)?)))
+        .collect()
+}
+
+fn supplier(s: SupplierInfo) -> Result<SupplierInfo, InvalidValue> {
+    Ok(SupplierInfo {
+        supplier_name: s
+            .supplier_name
+            .as_deref()
+            .map(|n| label("supplier_info", n, 200))
+            .transpose()?,
+        lead_time_days: s.lead_time_days,
+        min_order_qty: s
+            .min_order_qty
+            .map(|q| positive_qty("supplier_info", q))
+            .transpose()?,
+        pack_size: s
+            .pack_size
+            .map(|q| positive_qty("supplier_info", q))
+            .transpose()?,
+    })
+}
+
+fn properties(v: serde_json::Value) -> Result<serde_json::Value, InvalidValue> {
+    if v.is_object() {
+        Ok(v)
+    } else {
+        Err(InvalidValue {
+            field: "properties",
+            message: "must be a JSON object".into(),
+        })
+    }
+}
+
+fn barcode_conflict(e: sqlx::Error, code: &str) -> ApiError {
+    match &e {
+        sqlx::Error::Database(d) if d.constraint() == Some("product_barcodes_tenant_code_key") => {
+            ApiError::conflict(
+                "barcodes",
+                format!("Barcode {code} is already on a product."),
+            )
+        }
+        _ => e.into(),
+    }
+}
+
+async fn insert_barcode(
+    tx: &mut TenantTx,
+    product_id: Uuid,
+    b: &BarcodeForCreate,
+) -> ApiResult<Barcode> {
+    let parsed = ProductBarcode::parse(b.symbology, &b.code)?;
+    let qty = positive_qty("barcodes", b.qty.unwrap_or(Decimal::ONE))?;
+    db::products::insert_barcode(tx.conn(), product_id, &parsed, qty)
+        .await
+        .map_err(|e| barcode_conflict(e, &parsed.code))
+}
+
+/// List products, with search over SKU, name and barcodes.
+#[utoipa::path(get, path = "/api/v1/products", tag = "inventory",
+    security(("bearer" = [])), params(ProductListParams),
+    responses((status = 200, body = Page<Product>), ErrorResponses))]
+async fn list_products(
+    mut tx: TenantTx,
+    AppQuery(p): AppQuery<ProductListParams>,
+) -> ApiResult<AppJson<Page<Product>>> {
+    tx.ctx.require(Permission::ProductRead)?;
+    let paging = PageParams {
+        limit: p.limit,
+        offset: p.offset,
+    }
+    .validate()?;
+    let q = p.q.as_deref().map(str::trim).filter(|s| !s.is_empty());
+    let (items, total_count) =
+        db::products::list(tx.conn(), q, p.include_archived.unwrap_or(false), paging).await?;
+    Ok(AppJson(Page {
+        items,
+        total_count,
+        limit: paging.limit,
+        offset: paging.offset,
+    }))
+}
+
+/// Create a product with its barcodes.
+#[utoipa::path(post, path = "/api/v1/products", tag = "inventory",
+    security(("bearer" = [])), request_body = ProductForCreate,
+    responses((status = 201, body = Product), ErrorResponses))]
+async fn create_product(
+    mut tx: TenantTx,
+    AppJson(input): AppJson<ProductForCreate>,
+) -> ApiResult<(StatusCode, AppJson<Product>)> {
+    tx.ctx.require(Permission::ProductManage)?;
+    let sku = Sku::parse(&input.sku)?;
+    let base_uom = label("base_uom", input.base_uom.as_deref().unwrap_or("each"), 32)?;
+    let product_type = input.product_type.unwrap_or(ProductType::Stocked);
+    let tracking = input.tracking.unwrap_or(Tracking::None);
+    if product_type == ProductType::Service && tracking != Tracking::None {
+        return Err(ApiError::validation(
+            "tracking",
+            "Services are not tracked by lot or serial.",
+        ));
+    }
+    let new = db::products::NewProduct {
+        sku: sku.as_str().to_owned(),
+        name: label("name", &input.name, 200)?,
+        product_type,
+        uom_conversions: conversions(input.uom_conversions, &base_uom)?,
+        base_uom,
+        tracking,
+        cost: amount("cost", input.cost.unwrap_or_default())?,
+        prices: prices(input.prices)?,
+        supplier_info: supplier(input.supplier_info.unwrap_or_default())?,
+        properties: properties(input.properties.unwrap_or_else(|| serde_json::json!({})))?,
+        image_ref: input
+            .image_ref
+            .as_deref()
+            .map(|r| label("image_ref", r, 500))
+            .transpose()?,
+    };
+    let id = db::products::insert(tx.conn(), &new)
+        .await
+        .map_err(|e| match &e {
+            sqlx::Error::Database(d) if d.constraint() == Some("products_tenant_sku_key") => {
+                ApiError::conflict(
+                    "sku",
+                    format!("A product with SKU {} already exists.", new.sku),
+                )
+            }
+            _ => e.into(),
+        })?;
+    for b in &input.barcodes {
+        insert_barcode(&mut tx, id, b).await?;
+    }
+    let product = db::products::get(tx.conn(), id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("product"))?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, AppJson(product)))
+}
+
+/// One product with its barcodes.
+#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "inventory",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "Product id")),
+    responses((status = 200, body = Product), ErrorResponses))]
+async fn get_product(mut tx: TenantTx, AppPath(id): AppPath<Uuid>) -> ApiResult<AppJson<Product>> {
+    tx.ctx.require(Permission::ProductRead)?;
+    let p = db::products::get(tx.conn(), id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("product"))?;
+    Ok(AppJson(p))
+}
+
+/// Change a product (SKU, base unit and tracking are fixed once created: the
+/// ledger is kept in them).
+#[utoipa::path(patch, path = "/api/v1/products/{id}", tag = "inventory",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "Product id")),
+    request_body = ProductForUpdate,
+    responses((status = 200, body = Product), ErrorResponses))]
+async fn update_product(
+    mut tx: TenantTx,
+    AppPath(id): AppPath<Uuid>,
+    AppJson(input): AppJson<ProductForUpdate>,
+) -> ApiResult<AppJson<Product>> {
+    tx.ctx.require(Permission::ProductManage)?;
+    let current = db::products::get(tx.conn(), id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("product"))?;
+    let changes = db::products::ProductChanges {
+        name: input
+            .name
+            .as_deref()
+            .map(|n| label("name", n, 200))
+            .transpose()?,
+        product_type: input.product_type,
+        uom_conversions: input
+            .uom_conversions
+            .map(|c| conversions(c, &current.base_uom))
+            .transpose()?,
+        cost: input.cost.map(|c| amount("cost", c)).transpose()?,
+        prices: input.prices.map(prices).transpose()?,
+        supplier_info: input.supplier_info.map(supplier).transpose()?,
+        properties: input.properties.map(properties).transpose()?,
+        image_ref: input
+            .image_ref
+            .as_deref()
+            .map(|r| label("image_ref", r, 500))
+            .transpose()?,
+        archived: input.archived,
+    };
+    db::products::update(tx.conn(), id, &changes).await?;
+    let p = db::products::get(tx.conn(), id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("product"))?;
+    tx.commit().await?;
+    Ok(AppJson(p))
+}
+
+/// Add a barcode (item or packaging) to a product.
+#[utoipa::path(post, path = "/api/v1/products/{id}/barcodes", tag = "inventory",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "Product id")),
+    request_body = BarcodeForCreate,
+    responses((status = 201, body = Barcode), ErrorResponses))]
+async fn add_barcode(
+    mut tx: TenantTx,
+    AppPath(id): AppPath<Uuid>,
+    AppJson(input): AppJson<BarcodeForCreate>,
+) -> ApiResult<(StatusCode, AppJson<Barcode>)> {
+    tx.ctx.require(Permission::ProductManage)?;
+    if db::products::get(tx.conn(), id).await?.is_none() {
+        return Err(ApiError::not_found("product"));
+    }
+    let b = insert_barcode(&mut tx, id, &input).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, AppJson(b)))
+}
+
+/// Remove a barcode from a product.
+#[utoipa::path(delete, path = "/api/v1/products/{id}/barcodes/{barcode_id}", tag = "inventory",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Product id"), ("barcode_id" = Uuid, Path, description = "Barcode id")),
+    responses((status = 204), ErrorResponses))]
+async fn delete_barcode(
+    mut tx: TenantTx,
+    AppPath((id, barcode_id)): AppPath<(Uuid, Uuid)>,
+) -> ApiResult<StatusCode> {
+    tx.ctx.require(Permission::ProductManage)?;
+    if !db::products::delete_barcode(tx.conn(), id, barcode_id).await? {
+        return Err(ApiError::not_found("barcode"));
+    }
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
+}
