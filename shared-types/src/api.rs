@@ -39,6 +39,8 @@ pub enum ErrorCode {
     Conflict,
     /// The same idempotency key was used with a different request body.
     IdempotencyKeyReused,
+    /// A move or reservation needs more stock than is available (negative stock is forbidden).
+    InsufficientStock,
     /// Too many requests; see `Retry-After`.
     RateLimited,
     /// A dependency (database, cache) is unavailable.
@@ -80,6 +82,7 @@ impl ErrorCode {
             Self::InvalidCredentials => "invalid_credentials",
             Self::Conflict => "conflict",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
+            Self::InsufficientStock => "insufficient_stock",
             Self::RateLimited => "rate_limited",
             Self::ServiceUnavailable => "service_unavailable",
             Self::Timeout => "timeout",
@@ -157,6 +160,7 @@ mod tests {
             ErrorCode::InvalidCredentials,
             ErrorCode::Conflict,
             ErrorCode::IdempotencyKeyReused,
+            ErrorCode::InsufficientStock,
             ErrorCode::RateLimited,
             ErrorCode::ServiceUnavailable,
             ErrorCode::Timeout,

@@ -6,3 +6,4 @@ pub mod barcode;
 pub mod events;
 pub mod gs1;
 pub mod identity;
+pub mod inventory;

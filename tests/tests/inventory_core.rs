@@ -244,7 +244,7 @@ async fn products_barcodes_search_and_validation() {
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(r.body["cost"], "3");
+    assert_eq!(dec(&r.body["cost"]), Decimal::from(3));
     let r = app.get("/api/v1/products?q=wid", Some(&t)).await;
     assert_eq!(
         r.body["total_count"], 0,
@@ -548,6 +548,11 @@ async fn a_thousand_replays_of_one_idempotent_move_make_one_ledger_row() {
         .await
         .unwrap();
     assert_eq!(rows, 2);
+    let events: i64 = sqlx::query_scalar("SELECT count(*) FROM events WHERE kind = 'stock.moved'")
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap();
+    assert_eq!(events, 2, "one stock.moved event per ledger row");
 
     // The same key with a different body is refused and changes nothing.
     let other = json!({"product_id": p, "qty": "4", "from_location_id": f.supplier, "to_location_id": f.bin_a});

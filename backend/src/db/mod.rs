@@ -4,10 +4,14 @@
 
 pub mod api_keys;
 pub mod events;
+pub mod idempotency;
+pub mod locations;
 pub mod mfa;
+pub mod products;
 pub mod rls;
 pub mod roles;
 pub mod sessions;
+pub mod stock;
 pub mod tenants;
 pub mod user_tokens;
 pub mod users;

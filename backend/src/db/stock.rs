@@ -18,6 +18,7 @@ use shared_types::inventory::{
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use crate::db;
 use crate::db::products::{enum_from_text, enum_text};
 use crate::domain::stock::{check_outgoing, plan_reservation, NegativeCheck, ReserveCandidate};
 use crate::domain::valuation::{self, Layer};
@@ -427,7 +428,7 @@ pub async fn apply_move(
     let to_quant = quant_at(to.id);
 
     let mut alert = false;
-    if let (true, Some(from_quant)) = (from_kind.is_internal(), from_quant) {
+    if let (true, Some(from_quant)) = (valued(from_kind), from_quant) {
         let policy = match from.policy.as_deref() {
             Some(p) => enum_from_text(p)?,
             None => tenant_policy(conn).await?,
@@ -561,7 +562,22 @@ pub async fn apply_move(
             .execute(&mut *conn)
             .await?;
     }
-    Ok(row.into_move(alert)?)
+    let mv = row.into_move(alert)?;
+    // In the same transaction: the event exists exactly when the move does.
+    db::events::append(
+        conn,
+        req.user_id,
+        db::events::NewEvent::new("stock.moved")
+            .subject("stock_move", mv.id)
+            .data(serde_json::json!({
+                "product_id": mv.product_id, "qty": mv.qty, "lot": mv.lot_code,
+                "from_location_id": mv.from_location_id, "to_location_id": mv.to_location_id,
+                "value": mv.value, "reason": mv.reason, "reference": mv.reference,
+                "negative_stock_alert": alert,
+            })),
+    )
+    .await?;
+    Ok(mv)
 }
 
 /// Applies the WAC re-averaging to the in-memory copy so the issue plan is made

@@ -2,3 +2,5 @@
 
 pub mod identity;
 pub mod permissions;
+pub mod stock;
+pub mod valuation;

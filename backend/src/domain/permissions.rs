@@ -41,6 +41,7 @@ permissions! {
     ProductManage => "inventory.product.manage": "Create and change products",
     LocationManage => "inventory.location.manage": "Create and change warehouses and locations",
     StockRead => "inventory.stock.read": "See stock levels, moves and valuation",
+    InventorySettingsManage => "inventory.settings.manage": "Change the negative-stock policy and valuation method",
     MoveCreate => "inventory.move.create": "Move, receive and adjust stock",
     ReservationManage => "inventory.reservation.manage": "Reserve and release stock",
     TransferManage => "inventory.transfer.manage": "Ship and receive transfers",

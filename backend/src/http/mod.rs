@@ -8,7 +8,13 @@ pub mod ctx;
 pub mod events;
 pub mod extract;
 pub mod health;
+pub mod idempotency;
+pub mod inventory;
+pub mod locations;
 pub mod mfa;
+pub mod products;
+pub mod scan;
+pub mod stock;
 pub mod request_id;
 pub mod roles;
 pub mod sessions;
@@ -57,6 +63,7 @@ use crate::state::AppState;
         (name = "api-keys", description = "API keys for integrations"),
         (name = "users", description = "Users of a tenant"),
         (name = "health", description = "Liveness and readiness"),
+        (name = "inventory", description = "Products, locations, the stock ledger, valuation and scanning"),
         (name = "audit", description = "Audit trail and domain events"),
     )
 )]
@@ -132,6 +139,11 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(mfa::router())
         .merge(roles::router())
         .merge(api_keys::router())
+        .merge(products::router())
+        .merge(locations::router())
+        .merge(stock::router())
+        .merge(inventory::router())
+        .merge(scan::router())
         .split_for_parts()
 }
 
