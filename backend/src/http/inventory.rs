@@ -14,13 +14,19 @@ use crate::db::products::{enum_from_text, enum_text};
 use crate::db::stock::{method_at, tenant_policy};
 use crate::domain::permissions::Permission;
 use crate::error::{ApiError, ApiResult};
+use crate::http::access::guarded;
 use crate::http::ctx::TenantTx;
 use crate::http::extract::AppJson;
 use crate::http::ErrorResponses;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_settings, update_settings))
+    OpenApiRouter::new()
+        .routes(guarded(Permission::StockRead, routes!(get_settings)))
+        .routes(guarded(
+            Permission::InventorySettingsManage,
+            routes!(update_settings),
+        ))
 }
 
 async fn load(conn: &mut PgConnection) -> ApiResult<InventorySettings> {

@@ -12,6 +12,7 @@ use crate::db;
 use crate::domain::permissions::Permission;
 use crate::domain::stock::label;
 use crate::error::{ApiError, ApiResult};
+use crate::http::access::guarded;
 use crate::http::ctx::TenantTx;
 use crate::http::extract::{AppJson, AppPath, AppQuery, PageParams};
 use crate::http::ErrorResponses;
@@ -19,8 +20,16 @@ use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list_locations, create_location))
-        .routes(routes!(get_location, update_location))
+        .routes(guarded(Permission::StockRead, routes!(list_locations)))
+        .routes(guarded(
+            Permission::LocationManage,
+            routes!(create_location),
+        ))
+        .routes(guarded(Permission::StockRead, routes!(get_location)))
+        .routes(guarded(
+            Permission::LocationManage,
+            routes!(update_location),
+        ))
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

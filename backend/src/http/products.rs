@@ -19,6 +19,7 @@ use crate::domain::identity::InvalidValue;
 use crate::domain::permissions::Permission;
 use crate::domain::stock::{amount, currency, label, positive_qty, ProductBarcode, Sku};
 use crate::error::{ApiError, ApiResult};
+use crate::http::access::guarded;
 use crate::http::ctx::TenantTx;
 use crate::http::extract::{AppJson, AppPath, AppQuery, PageParams};
 use crate::http::ErrorResponses;
@@ -26,10 +27,12 @@ use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list_products, create_product))
-        .routes(routes!(get_product, update_product))
-        .routes(routes!(add_barcode))
-        .routes(routes!(delete_barcode))
+        .routes(guarded(Permission::ProductRead, routes!(list_products)))
+        .routes(guarded(Permission::ProductManage, routes!(create_product)))
+        .routes(guarded(Permission::ProductRead, routes!(get_product)))
+        .routes(guarded(Permission::ProductManage, routes!(update_product)))
+        .routes(guarded(Permission::ProductManage, routes!(add_barcode)))
+        .routes(guarded(Permission::ProductManage, routes!(delete_barcode)))
 }
 
 /// `?q=&include_archived=&limit=&offset=`

@@ -11,13 +11,14 @@ use utoipa_axum::routes;
 use crate::db;
 use crate::domain::permissions::Permission;
 use crate::error::{ApiError, ApiResult};
+use crate::http::access::guarded;
 use crate::http::ctx::TenantTx;
 use crate::http::extract::{AppJson, AppPath};
 use crate::http::ErrorResponses;
 use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(scan))
+    OpenApiRouter::new().routes(guarded(Permission::ProductRead, routes!(scan)))
 }
 
 /// Resolve a scanned code (URL-encode it; GS1 FNC1 may be ASCII 29 or brackets).

@@ -21,6 +21,7 @@ use crate::domain::permissions::Permission;
 use crate::domain::stock::{label, positive_qty};
 use crate::domain::valuation;
 use crate::error::{ApiError, ApiResult};
+use crate::http::access::guarded;
 use crate::http::ctx::TenantTx;
 use crate::http::extract::{AppJson, AppPath, AppQuery, PageParams};
 use crate::http::{idempotency, ErrorResponses};
@@ -28,13 +29,20 @@ use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list_moves, create_move))
-        .routes(routes!(get_move))
-        .routes(routes!(list_quants))
-        .routes(routes!(ledger_check))
-        .routes(routes!(stock_value))
-        .routes(routes!(create_reservation))
-        .routes(routes!(release_reservation))
+        .routes(guarded(Permission::StockRead, routes!(list_moves)))
+        .routes(guarded(Permission::MoveCreate, routes!(create_move)))
+        .routes(guarded(Permission::StockRead, routes!(get_move)))
+        .routes(guarded(Permission::StockRead, routes!(list_quants)))
+        .routes(guarded(Permission::StockRead, routes!(ledger_check)))
+        .routes(guarded(Permission::StockRead, routes!(stock_value)))
+        .routes(guarded(
+            Permission::ReservationManage,
+            routes!(create_reservation),
+        ))
+        .routes(guarded(
+            Permission::ReservationManage,
+            routes!(release_reservation),
+        ))
 }
 
 impl From<StockError> for ApiError {
