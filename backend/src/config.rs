@@ -211,6 +211,8 @@ pub fn redact_url(url: &SecretString) -> String {
 }
 
 #[cfg(test)]
+// figment::Jail fixes the closure's error type (figment::Error), which is large.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 

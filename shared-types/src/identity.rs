@@ -145,7 +145,7 @@ pub struct MfaChallenge {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum LoginResponse {
-    Ok(TokenResponse),
+    Ok(Box<TokenResponse>),
     MfaRequired(MfaChallenge),
 }
 

@@ -11,6 +11,26 @@ use uuid::Uuid;
 
 use crate::auth::opaque;
 
+/// Token id, used at, session id, user, session revoked at, session expires at.
+type RefreshRow = (
+    Uuid,
+    Option<DateTime<Utc>>,
+    Uuid,
+    Uuid,
+    Option<DateTime<Utc>>,
+    DateTime<Utc>,
+);
+/// id, created, last used, expires, user agent, ip, mfa.
+type SessionRow = (
+    Uuid,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    DateTime<Utc>,
+    Option<String>,
+    Option<String>,
+    bool,
+);
+
 pub struct NewSession<'a> {
     pub user: Uuid,
     pub tenant: Uuid,
@@ -75,14 +95,7 @@ pub async fn refresh(
     token: &str,
     tenant: Uuid,
 ) -> Result<Refreshed, sqlx::Error> {
-    let row: Option<(
-        Uuid,
-        Option<DateTime<Utc>>,
-        Uuid,
-        Uuid,
-        Option<DateTime<Utc>>,
-        DateTime<Utc>,
-    )> = sqlx::query_as(
+    let row: Option<RefreshRow> = sqlx::query_as(
         "SELECT t.id, t.used_at, s.id, s.user_id, s.revoked_at, s.expires_at
            FROM auth_refresh_tokens t JOIN auth_sessions s ON s.id = t.session_id
           WHERE t.token_hash = $1 FOR UPDATE OF t, s",
@@ -157,7 +170,7 @@ pub async fn list_live(
     user: Uuid,
     current: Option<Uuid>,
 ) -> Result<Vec<Session>, sqlx::Error> {
-    let rows: Vec<(Uuid, DateTime<Utc>, DateTime<Utc>, DateTime<Utc>, Option<String>, Option<String>, bool)> =
+    let rows: Vec<SessionRow> =
         sqlx::query_as(
             "SELECT id, created_at, last_used_at, expires_at, user_agent, ip, mfa FROM auth_sessions
               WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > now() ORDER BY created_at DESC",

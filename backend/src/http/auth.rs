@@ -273,7 +273,7 @@ async fn login(
     .await?;
     tx.commit().await?;
     tracing::info!(user_id = %user_id, "login ok");
-    Ok(AppJson(LoginResponse::Ok(tokens)))
+    Ok(AppJson(LoginResponse::Ok(Box::new(tokens))))
 }
 
 /// Second sign-in step: the MFA ticket with a TOTP code or a backup code.
