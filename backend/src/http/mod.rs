@@ -13,11 +13,11 @@ pub mod inventory;
 pub mod locations;
 pub mod mfa;
 pub mod products;
-pub mod scan;
-pub mod stock;
 pub mod request_id;
 pub mod roles;
+pub mod scan;
 pub mod sessions;
+pub mod stock;
 pub mod tenants;
 pub mod users;
 
