@@ -137,8 +137,18 @@ async fn migrate_seed_and_serve_like_the_demo_command() {
         .collect();
     assert_eq!(tenant_lines.len(), 1, "{logs}");
     let line = &tenant_lines[0];
-    assert!(line["span"]["request_id"].as_str().is_some_and(|s| !s.is_empty()), "{line}");
-    assert!(line["span"]["tenant_id"].as_str().is_some_and(|s| s.len() == 36), "{line}");
+    assert!(
+        line["span"]["request_id"]
+            .as_str()
+            .is_some_and(|s| !s.is_empty()),
+        "{line}"
+    );
+    assert!(
+        line["span"]["tenant_id"]
+            .as_str()
+            .is_some_and(|s| s.len() == 36),
+        "{line}"
+    );
     assert!(line["latency_ms"].as_f64().is_some(), "{line}");
     assert_eq!(line["status"], 200);
 }
