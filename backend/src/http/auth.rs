@@ -253,27 +253,43 @@ async fn login(
         })));
     }
     let user_id = user.id;
+    let tokens = complete_login(&state, tx, user, &ip, &headers, None).await?;
+    tracing::info!(user_id = %user_id, "login ok");
+    Ok(AppJson(LoginResponse::Ok(Box::new(tokens))))
+}
+
+/// The last step of both sign-in paths (password only, or password then MFA): open
+/// the session, record the successful sign-in and commit.
+async fn complete_login(
+    state: &AppState,
+    mut tx: sqlx::Transaction<'static, sqlx::Postgres>,
+    user: User,
+    ip: &str,
+    headers: &HeaderMap,
+    mfa_method: Option<&str>,
+) -> ApiResult<TokenResponse> {
+    let user_id = user.id;
     let tokens = open_session(
-        &state,
+        state,
         &mut tx,
         user,
-        &ip,
-        user_agent(&headers).as_deref(),
-        false,
+        ip,
+        user_agent(headers).as_deref(),
+        mfa_method.is_some(),
     )
     .await?;
+    let mfa = mfa_method.map_or(json!(false), |m| json!(m));
     audit::record(
         &mut tx,
         AuthEvent::new("auth.login.succeeded")
             .actor(user_id)
             .subject(user_id)
-            .ip(&ip)
-            .details(json!({ "session_id": tokens.session_id, "mfa": false })),
+            .ip(ip)
+            .details(json!({ "session_id": tokens.session_id, "mfa": mfa })),
     )
     .await?;
     tx.commit().await?;
-    tracing::info!(user_id = %user_id, "login ok");
-    Ok(AppJson(LoginResponse::Ok(Box::new(tokens))))
+    Ok(tokens)
 }
 
 /// Second sign-in step: the MFA ticket with a TOTP code or a backup code.
@@ -371,26 +387,7 @@ async fn mfa_verify(
             ))
         }
     };
-    let user_id = user.id;
-    let tokens = open_session(
-        &state,
-        &mut tx,
-        user,
-        &ip,
-        user_agent(&headers).as_deref(),
-        true,
-    )
-    .await?;
-    audit::record(
-        &mut tx,
-        AuthEvent::new("auth.login.succeeded")
-            .actor(user_id)
-            .subject(user_id)
-            .ip(&ip)
-            .details(json!({ "session_id": tokens.session_id, "mfa": method })),
-    )
-    .await?;
-    tx.commit().await?;
+    let tokens = complete_login(&state, tx, user, &ip, &headers, Some(method)).await?;
     Ok(AppJson(tokens))
 }
 
