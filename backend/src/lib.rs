@@ -13,5 +13,6 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod seed;
+pub mod seed_inventory;
 pub mod state;
 pub mod telemetry;

@@ -72,6 +72,7 @@ pub async fn seed_demo(pool: &PgPool) -> anyhow::Result<DemoCredentials> {
         let mut tx = begin_tenant_tx(pool, tenant_id, None).await?;
         db::roles::seed_built_ins(&mut tx).await?;
         tx.commit().await?;
+        crate::seed_inventory::seed(pool, tenant_id).await?;
         return Ok(DemoCredentials {
             tenant: DEMO_SLUG.into(),
             users,
@@ -124,6 +125,7 @@ pub async fn seed_demo(pool: &PgPool) -> anyhow::Result<DemoCredentials> {
         .await?;
     }
     tx.commit().await?;
+    crate::seed_inventory::seed(pool, tenant_id).await?;
     Ok(DemoCredentials {
         tenant: DEMO_SLUG.into(),
         users,

@@ -61,6 +61,11 @@ pub enum ErrorCode {
     AccountLocked,
     /// The tenant requires MFA: enrol at `/api/v1/auth/mfa/totp/enroll` first.
     MfaSetupRequired,
+    /// No exchange rate from a document's currency to the base currency is valid on
+    /// the date (`details.currency`, `details.date`); set one at `/api/v1/exchange-rates`.
+    ExchangeRateMissing,
+    /// The document's status does not allow this step (`details.status`).
+    InvalidStatus,
 }
 
 impl ErrorCode {
@@ -93,6 +98,8 @@ impl ErrorCode {
             Self::TenantMismatch => "tenant_mismatch",
             Self::AccountLocked => "account_locked",
             Self::MfaSetupRequired => "mfa_setup_required",
+            Self::ExchangeRateMissing => "exchange_rate_missing",
+            Self::InvalidStatus => "invalid_status",
         }
     }
 }
@@ -171,6 +178,8 @@ mod tests {
             ErrorCode::TenantMismatch,
             ErrorCode::AccountLocked,
             ErrorCode::MfaSetupRequired,
+            ErrorCode::ExchangeRateMissing,
+            ErrorCode::InvalidStatus,
         ];
         for code in all {
             let json = serde_json::to_value(code).unwrap();

@@ -7,3 +7,5 @@ pub mod events;
 pub mod gs1;
 pub mod identity;
 pub mod inventory;
+pub mod purchasing;
+pub mod transfers;

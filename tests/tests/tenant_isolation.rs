@@ -81,7 +81,24 @@ async fn tenant_a_cannot_read_list_change_or_delete_anything_of_tenant_b() {
             .await;
         assert_eq!(r.status, StatusCode::CREATED);
     }
+    seed_inventory(&app, &b.token).await;
     let b_ids = ids_of_tenant(&app, b.tenant_id).await;
+    for table in [
+        "products",
+        "locations",
+        "stock_moves",
+        "suppliers",
+        "purchase_orders",
+        "purchase_order_lines",
+        "reorder_rules",
+        "transfers",
+        "transfer_lines",
+    ] {
+        assert!(
+            b_ids.iter().any(|(t, _)| t == table),
+            "B has no {table} row to attack"
+        );
+    }
     assert!(b_ids.len() >= 5, "B needs data to attack: {b_ids:?}");
     let before = fingerprint(&app, b.tenant_id).await;
 
@@ -154,6 +171,118 @@ async fn tenant_a_cannot_read_list_change_or_delete_anything_of_tenant_b() {
         before,
         "tenant B's data changed"
     );
+}
+
+/// Gives a tenant inventory rows of every kind (product, locations, moves, a
+/// supplier with terms, an exchange rate, a received purchase order, a reorder
+/// rule, a shipped transfer), through the API with its own token.
+async fn seed_inventory(app: &TestApp, token: &str) {
+    async fn created(app: &TestApp, token: &str, path: &str, body: serde_json::Value) -> String {
+        let r = app.post(path, Some(token), &body).await;
+        assert!(r.status.is_success(), "{path}: {}", r.text);
+        r.body["id"].as_str().unwrap_or_default().to_owned()
+    }
+    let wh = created(
+        app,
+        token,
+        "/api/v1/locations",
+        json!({"kind": "warehouse", "code": "SB", "name": "Secret B store"}),
+    )
+    .await;
+    let bin = created(
+        app,
+        token,
+        "/api/v1/locations",
+        json!({"kind": "bin", "parent_id": wh, "code": "B1", "name": "Secret B bin"}),
+    )
+    .await;
+    let wh2 = created(
+        app,
+        token,
+        "/api/v1/locations",
+        json!({"kind": "warehouse", "code": "SB2", "name": "Secret B annex"}),
+    )
+    .await;
+    let product = created(
+        app,
+        token,
+        "/api/v1/products",
+        json!({"sku": "SECRET-B-1", "name": "Secret B widget"}),
+    )
+    .await;
+    let supplier = created(
+        app,
+        token,
+        "/api/v1/suppliers",
+        json!({"name": "Secret B supplies", "currency": "USD"}),
+    )
+    .await;
+    let r = app
+        .call(
+            Method::PUT,
+            &format!("/api/v1/suppliers/{supplier}/products"),
+            Some(token),
+            Some(&json!({"product_id": product, "unit_price": "2"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .call(
+            Method::PUT,
+            "/api/v1/exchange-rates",
+            Some(token),
+            Some(&json!({"currency": "USD", "valid_from": "2026-01-01", "rate": "0.9"})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = app
+        .post("/api/v1/purchase-orders", Some(token),
+            &json!({"supplier_id": supplier, "location_id": bin, "lines": [{"product_id": product, "qty": "10"}]}))
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let po = r.body["id"].as_str().unwrap().to_owned();
+    let line = r.body["lines"][0]["id"].as_str().unwrap().to_owned();
+    created(
+        app,
+        token,
+        &format!("/api/v1/purchase-orders/{po}/confirm"),
+        json!({}),
+    )
+    .await;
+    created(
+        app,
+        token,
+        &format!("/api/v1/purchase-orders/{po}/receipts"),
+        json!({"received_on": "2026-02-01", "lines": [{"line_id": line, "qty": "10"}]}),
+    )
+    .await;
+    let r = app
+        .call(Method::PUT, "/api/v1/reorder/rules", Some(token),
+            Some(&json!({"product_id": product, "warehouse_id": wh, "method": "min_max", "min_qty": "5", "max_qty": "20", "supplier_id": supplier})))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let tr = created(
+        app,
+        token,
+        "/api/v1/transfers",
+        json!({"from_location_id": bin, "to_location_id": wh2,
+        "lines": [{"product_id": product, "qty": "3"}]}),
+    )
+    .await;
+    created(
+        app,
+        token,
+        &format!("/api/v1/transfers/{tr}/ship"),
+        json!({}),
+    )
+    .await;
+    created(
+        app,
+        token,
+        "/api/v1/stock/reservations",
+        json!({"product_id": product, "qty": "1", "reference": "Secret B order"}),
+    )
+    .await;
 }
 
 fn substitute(path: &str, id: &str) -> String {

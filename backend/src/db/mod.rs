@@ -8,11 +8,14 @@ pub mod idempotency;
 pub mod locations;
 pub mod mfa;
 pub mod products;
+pub mod purchasing;
+pub mod reorder;
 pub mod rls;
 pub mod roles;
 pub mod sessions;
 pub mod stock;
 pub mod tenants;
+pub mod transfers;
 pub mod user_tokens;
 pub mod users;
 

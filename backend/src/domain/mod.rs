@@ -2,5 +2,6 @@
 
 pub mod identity;
 pub mod permissions;
+pub mod reorder;
 pub mod stock;
 pub mod valuation;

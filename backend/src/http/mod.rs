@@ -13,12 +13,15 @@ pub mod inventory;
 pub mod locations;
 pub mod mfa;
 pub mod products;
+pub mod purchasing;
+pub mod reorder;
 pub mod request_id;
 pub mod roles;
 pub mod scan;
 pub mod sessions;
 pub mod stock;
 pub mod tenants;
+pub mod transfers;
 pub mod users;
 
 use std::collections::BTreeMap;
@@ -65,6 +68,8 @@ use crate::state::AppState;
         (name = "health", description = "Liveness and readiness"),
         (name = "inventory", description = "Products, locations, the stock ledger, valuation and scanning"),
         (name = "audit", description = "Audit trail and domain events"),
+        (name = "purchasing", description = "Suppliers, exchange rates, purchase orders, receipts and reorder suggestions"),
+        (name = "transfers", description = "Transfer documents between locations, in one or two steps"),
     )
 )]
 struct ApiDoc;
@@ -144,6 +149,9 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(stock::router())
         .merge(inventory::router())
         .merge(scan::router())
+        .merge(purchasing::router())
+        .merge(reorder::router())
+        .merge(transfers::router())
         .split_for_parts()
 }
 

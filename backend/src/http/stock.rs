@@ -149,6 +149,8 @@ async fn create_move(
             }
             e => e.into(),
         })?;
+    let user = Some(tx.ctx.user_id);
+    db::reorder::after_moves(tx.conn(), user, &[mv.product_id]).await?;
     let resp = idempotency::finish(&mut tx, key.as_deref(), StatusCode::CREATED, &mv).await?;
     tx.commit().await?;
     Ok(resp)

@@ -1,0 +1,355 @@
+//! Purchasing end to end: suppliers and their terms, exchange rates, purchase
+//! orders through their states, and receipts that book stock and valuation
+//! layers at the order price converted with the rate of the receipt date.
+
+mod common;
+
+use common::*;
+use elevate_tests::TestApp;
+use reqwest::StatusCode;
+use rust_decimal::Decimal;
+use serde_json::json;
+
+#[tokio::test]
+async fn receipts_value_stock_at_order_cost_in_base_currency_with_the_rate_of_the_receipt_date() {
+    let app = TestApp::spawn().await.unwrap();
+    let f = setup(&app, "buyer").await;
+    let t = &f.token;
+    let bolt = product(&app, t, "BOLT-M8").await;
+    let nut = product(&app, t, "NUT-M8").await;
+    let sup = supplier(&app, t, "Fastener Corp", "USD", 5).await;
+
+    // Terms: price per base unit, minimum order and pack size; lead time falls back to the supplier's.
+    let r = put(
+        &app,
+        &format!("/api/v1/suppliers/{sup}/products"),
+        t,
+        &json!({"product_id": bolt, "unit_price": "10", "min_order_qty": "5", "pack_size": "5", "supplier_sku": "FC-8"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["currency"], "USD");
+    assert_eq!(r.body["lead_time_days"], 5);
+    assert_eq!(dec(&r.body["pack_size"]), d("5"));
+    let terms = app
+        .get(&format!("/api/v1/suppliers/{sup}/products"), Some(t))
+        .await;
+    assert_eq!(terms.body.as_array().unwrap().len(), 1);
+
+    // A draft order; the bolt's price comes from the terms, the nut's is given.
+    let r = post_key(
+        &app,
+        "/api/v1/purchase-orders",
+        t,
+        Some("po-1"),
+        &json!({"supplier_id": sup, "location_id": f.bin_a, "lines": [
+            {"product_id": bolt, "qty": "10"},
+            {"product_id": nut, "qty": "4", "unit_price": "2.5"}]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let po = id(&r);
+    assert_eq!(r.body["status"], "draft");
+    assert_eq!(r.body["currency"], "USD");
+    assert_eq!(r.body["reference"], "PO-000001");
+    assert_eq!(dec(&r.body["total"]), d("110"));
+    let bolt_line = r.body["lines"][0]["id"].as_str().unwrap().to_owned();
+    let nut_line = r.body["lines"][1]["id"].as_str().unwrap().to_owned();
+    assert_eq!(dec(&r.body["lines"][0]["unit_price"]), d("10"));
+    // The same key and body answers the same order instead of a second one.
+    let again = post_key(
+        &app,
+        "/api/v1/purchase-orders",
+        t,
+        Some("po-1"),
+        &json!({"supplier_id": sup, "location_id": f.bin_a, "lines": [
+            {"product_id": bolt, "qty": "10"},
+            {"product_id": nut, "qty": "4", "unit_price": "2.5"}]}),
+    )
+    .await;
+    assert_eq!(id(&again), po);
+
+    // Drafts cannot be received.
+    let receipt = |lines: serde_json::Value, on: &str| json!({"received_on": on, "lines": lines});
+    let r = post_key(
+        &app,
+        &format!("/api/v1/purchase-orders/{po}/receipts"),
+        t,
+        None,
+        &receipt(json!([{"line_id": bolt_line, "qty": "1"}]), "2026-01-15"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    assert_eq!(r.error_code(), "invalid_status");
+
+    let r = app
+        .post(
+            &format!("/api/v1/purchase-orders/{po}/confirm"),
+            Some(t),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["status"], "confirmed");
+    assert_eq!(
+        events(&app, f.tenant_id, "purchase_order.confirmed").await,
+        1
+    );
+
+    // No USD rate yet: a clear error naming the currency and the date.
+    let r = post_key(
+        &app,
+        &format!("/api/v1/purchase-orders/{po}/receipts"),
+        t,
+        None,
+        &receipt(json!([{"line_id": bolt_line, "qty": "4"}]), "2026-01-15"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.error_code(), "exchange_rate_missing");
+    assert_eq!(r.body["error"]["details"]["currency"], "USD");
+    assert_eq!(r.body["error"]["details"]["date"], "2026-01-15");
+
+    for (from, rate) in [("2026-01-01", "0.9"), ("2026-02-01", "0.8")] {
+        let r = put(
+            &app,
+            "/api/v1/exchange-rates",
+            t,
+            &json!({"currency": "USD", "valid_from": from, "rate": rate}),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.body["base_currency"], "EUR");
+    }
+    let r = put(
+        &app,
+        "/api/v1/exchange-rates",
+        t,
+        &json!({"currency": "EUR", "valid_from": "2026-01-01", "rate": "1"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let rates = app
+        .get("/api/v1/exchange-rates?currency=USD", Some(t))
+        .await;
+    assert_eq!(rates.body["total_count"], 2);
+
+    // Partial receipt in January at 0.9, retried with the same key.
+    let first = receipt(json!([{"line_id": bolt_line, "qty": "4"}]), "2026-01-15");
+    let path = format!("/api/v1/purchase-orders/{po}/receipts");
+    let r1 = post_key(&app, &path, t, Some("rcpt-1"), &first).await;
+    assert_eq!(r1.status, StatusCode::CREATED, "{}", r1.text);
+    assert_eq!(dec(&r1.body["rate"]), d("0.9"));
+    assert_eq!(dec(&r1.body["lines"][0]["unit_cost"]), d("9"));
+    assert_eq!(r1.body["status"], "partially_received");
+    let r2 = post_key(&app, &path, t, Some("rcpt-1"), &first).await;
+    assert_eq!(r2.status, StatusCode::CREATED);
+    assert_eq!(r2.body, r1.body);
+    assert_eq!(r2.headers["idempotent-replayed"], "true");
+    let moves: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM stock_moves WHERE reference = 'PO-000001' AND tenant_id = $1",
+    )
+    .bind(f.tenant_id)
+    .fetch_one(&app.db.owner)
+    .await
+    .unwrap();
+    assert_eq!(moves, 1, "a replayed receipt booked stock twice");
+    assert_eq!(on_hand(&app, t, &bolt, &f.bin_a).await, d("4"));
+
+    // More than is open on a line is refused; nothing is booked.
+    let r = post_key(
+        &app,
+        &path,
+        t,
+        None,
+        &receipt(json!([{"line_id": bolt_line, "qty": "7"}]), "2026-02-10"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(dec(&r.body["error"]["details"]["open"]), d("6"));
+
+    // The rest in February at 0.8 (a receipt can name another bin).
+    let r = post_key(
+        &app,
+        &path,
+        t,
+        Some("rcpt-2"),
+        &json!({"received_on": "2026-02-10", "location_id": f.bin_b, "lines": [
+            {"line_id": bolt_line, "qty": "6"}, {"line_id": nut_line, "qty": "4"}]}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(dec(&r.body["rate"]), d("0.8"));
+    assert_eq!(dec(&r.body["lines"][0]["unit_cost"]), d("8"));
+    assert_eq!(dec(&r.body["lines"][1]["unit_cost"]), d("2"));
+    assert_eq!(r.body["status"], "received");
+    assert_eq!(on_hand(&app, t, &bolt, &f.bin_b).await, d("6"));
+    assert_eq!(on_hand(&app, t, &nut, &f.bin_b).await, d("4"));
+
+    // Valuation layers carry the converted costs: 4×9 + 6×8 + 4×2 = 92 EUR.
+    let v = app.get("/api/v1/stock/valuation", Some(t)).await;
+    assert_eq!(dec(&v.body["total_value"]), d("92"), "{}", v.text);
+    let layers: Vec<(Decimal, Decimal)> = sqlx::query_as(
+        "SELECT qty, unit_cost FROM valuation_layers WHERE tenant_id = $1 ORDER BY seq",
+    )
+    .bind(f.tenant_id)
+    .fetch_all(&app.db.owner)
+    .await
+    .unwrap();
+    assert_eq!(
+        layers,
+        vec![(d("4"), d("9")), (d("6"), d("8")), (d("4"), d("2"))]
+    );
+    // Issued FIFO, the bolts cost the January layer first: 4 × 9 + 1 × 8.
+    mv(
+        &app,
+        t,
+        json!({"product_id": bolt, "qty": "4", "from_location_id": f.bin_a, "to_location_id": f.bin_b}),
+    )
+    .await;
+    let out = mv(
+        &app,
+        t,
+        json!({"product_id": bolt, "qty": "5", "from_location_id": f.bin_b, "to_location_id": f.customer}),
+    )
+    .await;
+    assert_eq!(dec(&out.body["value"]), d("44"), "{}", out.text);
+
+    let r = app
+        .get(&format!("/api/v1/purchase-orders/{po}"), Some(t))
+        .await;
+    assert_eq!(r.body["status"], "received");
+    assert_eq!(dec(&r.body["lines"][0]["received_qty"]), d("10"));
+    assert_eq!(
+        events(&app, f.tenant_id, "purchase_order.received").await,
+        2
+    );
+
+    // A received order is closed.
+    let r = post_key(
+        &app,
+        &path,
+        t,
+        None,
+        &receipt(json!([{"line_id": nut_line, "qty": "1"}]), "2026-02-11"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.error_code(), "invalid_status");
+    let r = app
+        .post(
+            &format!("/api/v1/purchase-orders/{po}/cancel"),
+            Some(t),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_no_drift(&app, t).await;
+}
+
+#[tokio::test]
+async fn orders_need_known_prices_and_cancelled_orders_stay_cancelled() {
+    let app = TestApp::spawn().await.unwrap();
+    let f = setup(&app, "buyer2").await;
+    let t = &f.token;
+    let p = product(&app, t, "WIDGET").await;
+    let sup = supplier(&app, t, "Widget GmbH", "EUR", 3).await;
+    let dup = app
+        .post(
+            "/api/v1/suppliers",
+            Some(t),
+            &json!({"name": "widget gmbh", "currency": "EUR"}),
+        )
+        .await;
+    assert_eq!(dup.status, StatusCode::CONFLICT);
+    let bad = app
+        .post(
+            "/api/v1/suppliers",
+            Some(t),
+            &json!({"name": "Lowercase", "currency": "eur"}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.body["error"]["details"]["field"], "currency");
+
+    let no_price = app
+        .post(
+            "/api/v1/purchase-orders",
+            Some(t),
+            &json!({"supplier_id": sup, "location_id": f.wh1, "lines": [{"product_id": p, "qty": "3"}]}),
+        )
+        .await;
+    assert_eq!(no_price.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(no_price.body["error"]["details"]["field"], "lines");
+    let to_customer = app
+        .post(
+            "/api/v1/purchase-orders",
+            Some(t),
+            &json!({"supplier_id": sup, "location_id": f.customer, "lines": [{"product_id": p, "qty": "3", "unit_price": "1"}]}),
+        )
+        .await;
+    assert_eq!(to_customer.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let r = app
+        .post(
+            "/api/v1/purchase-orders",
+            Some(t),
+            &json!({"supplier_id": sup, "location_id": f.wh1, "lines": [{"product_id": p, "qty": "3", "unit_price": "1.25"}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let po = id(&r);
+    let r = app
+        .post(
+            &format!("/api/v1/purchase-orders/{po}/cancel"),
+            Some(t),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.body["status"], "cancelled");
+    let r = app
+        .post(
+            &format!("/api/v1/purchase-orders/{po}/confirm"),
+            Some(t),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(r.error_code(), "invalid_status");
+    let list = app
+        .get("/api/v1/purchase-orders?status=cancelled", Some(t))
+        .await;
+    assert_eq!(list.body["total_count"], 1);
+    let list = app
+        .get("/api/v1/purchase-orders?status=draft", Some(t))
+        .await;
+    assert_eq!(list.body["total_count"], 0);
+    // Base-currency orders need no rate.
+    let r = app
+        .post(
+            "/api/v1/purchase-orders",
+            Some(t),
+            &json!({"supplier_id": sup, "location_id": f.wh1, "lines": [{"product_id": p, "qty": "2", "unit_price": "3"}]}),
+        )
+        .await;
+    let po2 = id(&r);
+    assert_eq!(r.body["reference"], "PO-000002");
+    app.post(
+        &format!("/api/v1/purchase-orders/{po2}/confirm"),
+        Some(t),
+        &json!({}),
+    )
+    .await;
+    let line = r.body["lines"][0]["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post(
+            &format!("/api/v1/purchase-orders/{po2}/receipts"),
+            Some(t),
+            &json!({"lines": [{"line_id": line, "qty": "2"}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(dec(&r.body["rate"]), Decimal::ONE);
+    assert_eq!(on_hand(&app, t, &p, &f.wh1).await, d("2"));
+}
