@@ -232,6 +232,35 @@ const FAMILIES: &[(&str, &[&str], f64, f64)] = &[
         27.0,
         0.5,
     ),
+    (
+        "Stainless Hex Bolt A2",
+        &[
+            "M6x20", "M6x40", "M8x20", "M8x40", "M10x30", "M10x50", "M12x40", "M12x60", "M16x50",
+            "M16x80",
+        ],
+        0.35,
+        15.0,
+    ),
+    (
+        "Wall Plug nylon",
+        &["5x25", "6x30", "8x40", "10x50", "12x60", "14x70"],
+        0.03,
+        70.0,
+    ),
+    (
+        "Threaded Rod DIN 976 1m",
+        &["M6", "M8", "M10", "M12", "M16", "M20"],
+        1.20,
+        4.0,
+    ),
+    (
+        "Hose Clamp W2",
+        &[
+            "8-12", "10-16", "12-22", "16-25", "20-32", "25-40", "32-50", "40-60",
+        ],
+        0.40,
+        8.0,
+    ),
 ];
 
 /// (name, currency, lead time days)
@@ -268,6 +297,18 @@ fn rate(currency: &str, m: i64) -> Decimal {
         _ => Decimal::ONE,
     }
 }
+
+/// id, parent, warehouse, kind, code, name, path, barcode
+type LocRow = (
+    Uuid,
+    Option<Uuid>,
+    Uuid,
+    &'static str,
+    String,
+    String,
+    String,
+    String,
+);
 
 struct ProductSeed {
     id: Uuid,
@@ -385,16 +426,7 @@ async fn seed_in(conn: &mut PgConnection, admin: Option<Uuid>) -> anyhow::Result
     );
 
     // Locations: warehouse → zones → bins, walked in path order.
-    let mut loc_rows: Vec<(
-        Uuid,
-        Option<Uuid>,
-        Uuid,
-        &str,
-        String,
-        String,
-        String,
-        String,
-    )> = Vec::new();
+    let mut loc_rows: Vec<LocRow> = Vec::new();
     let mut bins: Vec<Vec<Uuid>> = Vec::new();
     let mut warehouses = Vec::new();
     for (code, name, zones, per_zone) in [
