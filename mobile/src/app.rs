@@ -3,6 +3,13 @@
 
 use crate::core::{AppSettings, ServerUrl};
 use crate::platform::AppServices;
+use crate::screens::count::{CountScreen, CountState};
+use crate::screens::lookup::{LookupScreen, LookupState};
+use crate::screens::moves::{MoveScreen, MoveState};
+use crate::screens::pick::{PickScreen, PickState};
+use crate::screens::receive::{ReceiveScreen, ReceiveState};
+use crate::screens::settings::SettingsScreen;
+use crate::screens::sync::{SyncScreen, SyncScreenState};
 use crate::screens::{home::HomeScreen, login::LoginScreen};
 use crate::styles::stylesheet;
 use dioxus::prelude::*;
@@ -16,12 +23,19 @@ pub struct Session {
     pub server: ServerUrl,
 }
 
-/// Which screen is shown. Grows with the app (scan, count, pick, visit...).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// Which screen is shown, with the state it opens in (tests render any state directly).
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Screen {
     #[default]
     Login,
     Home(Session),
+    Lookup(LookupState),
+    Move(MoveState),
+    Count(CountState),
+    Pick(PickState),
+    Receive(ReceiveState),
+    Sync(SyncScreenState),
+    Settings,
 }
 
 /// The entry point the launchers use: loads settings from the services put into the
@@ -45,6 +59,9 @@ pub struct AppShellProps {
     pub settings: AppSettings,
     #[props(default)]
     pub screen: Screen,
+    /// Who is signed in, when the first screen is not `Home` (which carries it).
+    #[props(default)]
+    pub session: Option<Session>,
 }
 
 impl PartialEq for AppShellProps {
@@ -52,8 +69,10 @@ impl PartialEq for AppShellProps {
         // Services are compared by identity: two handles to the same store are equal.
         Arc::ptr_eq(&self.services.storage, &other.services.storage)
             && Arc::ptr_eq(&self.services.network, &other.services.network)
+            && Arc::ptr_eq(&self.services.store, &other.services.store)
             && self.settings == other.settings
             && self.screen == other.screen
+            && self.session == other.session
     }
 }
 
@@ -63,20 +82,42 @@ impl PartialEq for AppShellProps {
 pub fn AppShell(props: AppShellProps) -> Element {
     let settings = use_signal(|| props.settings.clone());
     let screen = use_signal(|| props.screen.clone());
+    let mut session = use_signal(|| match &props.screen {
+        Screen::Home(s) => Some(s.clone()),
+        _ => props.session.clone(),
+    });
     use_context_provider(|| settings);
     use_context_provider(|| screen);
+    use_context_provider(|| session);
     use_context_provider(|| props.services.clone());
+
+    // Remember who signed in whenever the home screen is shown; forget on sign-out.
+    let shown = screen();
+    match &shown {
+        Screen::Home(s) if session.peek().as_ref() != Some(s) => session.set(Some(s.clone())),
+        Screen::Login if session.peek().is_some() => session.set(None),
+        _ => {}
+    }
 
     let current = settings.read();
     let theme_class = current.theme.css_class();
     let lang = current.language.tag();
+    let font = current.text_size.percent();
     rsx! {
         style { dangerous_inner_html: stylesheet() }
+        style { "html {{ font-size: {font}%; }}" }
         div { class: "app {theme_class}", lang,
             {
-                match screen() {
+                match shown {
                     Screen::Login => rsx! { LoginScreen {} },
                     Screen::Home(session) => rsx! { HomeScreen { session } },
+                    Screen::Lookup(initial) => rsx! { LookupScreen { initial } },
+                    Screen::Move(initial) => rsx! { MoveScreen { initial } },
+                    Screen::Count(initial) => rsx! { CountScreen { initial } },
+                    Screen::Pick(initial) => rsx! { PickScreen { initial } },
+                    Screen::Receive(initial) => rsx! { ReceiveScreen { initial } },
+                    Screen::Sync(initial) => rsx! { SyncScreen { initial } },
+                    Screen::Settings => rsx! { SettingsScreen {} },
                 }
             }
         }

@@ -18,10 +18,11 @@ fn session() -> Screen {
 }
 
 fn services(online: bool) -> AppServices {
-    AppServices {
-        storage: Arc::new(MemoryStorage::default()),
-        network: Arc::new(FixedNetworkStatus::new(online)),
-    }
+    AppServices::with(
+        Arc::new(MemoryStorage::default()),
+        Arc::new(FixedNetworkStatus::new(online)),
+        elevate_mobile::platform::memory_store(),
+    )
 }
 
 #[test]
@@ -55,10 +56,11 @@ fn app_loads_settings_from_the_provided_storage() {
     storage
         .put(SETTINGS_KEY, br#"{"language":"de","theme":"dark"}"#)
         .unwrap();
-    let services = AppServices {
+    let services = AppServices::with(
         storage,
-        network: Arc::new(FixedNetworkStatus::new(true)),
-    };
+        Arc::new(FixedNetworkStatus::new(true)),
+        elevate_mobile::platform::memory_store(),
+    );
     let mut dom = VirtualDom::new(elevate_mobile::App).with_root_context(services);
     dom.rebuild_in_place();
     let html = dioxus_ssr::render(&dom);

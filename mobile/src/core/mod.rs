@@ -1,10 +1,16 @@
-//! App logic with no UI and no platform calls: settings, theme rules and (later) the
-//! local store, sync engine, scan pipeline and note parser.
+//! App logic with no UI and no platform calls: settings, theme rules, the local store and
+//! op log, the scan pipeline and the sync engine.
 //!
 //! Everything here is plain Rust so it is unit-tested without a window or a webview.
 
+pub mod fixtures;
+pub mod ops;
+pub mod refdata;
+pub mod scan;
 pub mod settings;
+pub mod store;
+pub mod sync;
 pub mod theme;
 
-pub use settings::{AppSettings, ServerUrl, ServerUrlError, SettingsError, SETTINGS_KEY};
+pub use settings::{AppSettings, ServerUrl, ServerUrlError, SettingsError, TextSize, SETTINGS_KEY};
 pub use theme::{Palette, Rgb, Theme};

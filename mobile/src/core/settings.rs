@@ -137,6 +137,50 @@ pub struct AppSettings {
     pub last_email: Option<String>,
     pub language: Language,
     pub theme: Theme,
+    pub text_size: TextSize,
+}
+
+/// Text size on top of the system setting (gloves, bright light, older eyes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TextSize {
+    #[default]
+    Normal,
+    Large,
+    Larger,
+}
+
+impl TextSize {
+    pub const ALL: [TextSize; 3] = [TextSize::Normal, TextSize::Large, TextSize::Larger];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TextSize::Normal => "normal",
+            TextSize::Large => "large",
+            TextSize::Larger => "larger",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<TextSize> {
+        TextSize::ALL.into_iter().find(|t| t.as_str() == id)
+    }
+
+    /// Root font size in percent; everything is sized in `rem`, so it all scales.
+    pub fn percent(self) -> u32 {
+        match self {
+            TextSize::Normal => 100,
+            TextSize::Large => 118,
+            TextSize::Larger => 136,
+        }
+    }
+
+    pub fn label(self) -> Key {
+        match self {
+            TextSize::Normal => Key::TextSizeNormal,
+            TextSize::Large => Key::TextSizeLarge,
+            TextSize::Larger => Key::TextSizeLarger,
+        }
+    }
 }
 
 /// Loading or saving settings failed.
@@ -243,6 +287,7 @@ mod tests {
             last_email: Some("ana@example.com".into()),
             language: Language::De,
             theme: Theme::Dark,
+            text_size: TextSize::Larger,
         };
         settings.save(&storage).unwrap();
         assert_eq!(AppSettings::load(&storage).unwrap(), Some(settings));

@@ -1,8 +1,12 @@
 //! The desktop launcher: the runnable stand-in for the phone on a developer machine and
 //! in CI (under Xvfb). Only compiled with the `desktop` feature, which brings webkit/GTK.
 
-use super::{AppServices, FileStorage, FixedNetworkStatus, MemoryStorage, Storage};
+use super::{
+    AppServices, Camera, FileStorage, FixedNetworkStatus, FrameError, FrameSource, LumaFrame,
+    MemoryStorage, StillFrames, Storage,
+};
 use crate::branding::{ICON_PNG, WINDOW_TITLE};
+use crate::core::store::Store;
 use dioxus::desktop::tao::window::Icon;
 use dioxus::desktop::{Config, LogicalSize, WindowBuilder};
 use std::path::PathBuf;
@@ -55,10 +59,16 @@ pub fn data_dir() -> Option<PathBuf> {
         .or_else(|| env("HOME").map(|h| PathBuf::from(h).join(".local/share/elevatecrm")))
 }
 
-/// Desktop services: settings on disk (in memory if no data directory is usable) and a
-/// network status that says online (desktop has no offline detection yet).
+/// Environment variable: `1` fills an empty local store with the demo warehouse
+/// (screenshots, the Xvfb test, trying the app without a server).
+pub const DEMO_ENV: &str = "ELEVATE_MOBILE_DEMO";
+
+/// Desktop services: settings and the local store on disk (in memory if no data
+/// directory is usable), a network status that says online (desktop has no offline
+/// detection yet), and image files as the camera stand-in.
 pub fn services() -> AppServices {
-    let storage: Arc<dyn Storage> = match data_dir().map(FileStorage::open) {
+    let dir = data_dir();
+    let storage: Arc<dyn Storage> = match dir.clone().map(FileStorage::open) {
         Some(Ok(fs)) => Arc::new(fs),
         Some(Err(e)) => {
             eprintln!("cannot use the data directory ({e}); settings will not be kept");
@@ -66,9 +76,54 @@ pub fn services() -> AppServices {
         }
         None => Arc::new(MemoryStorage::default()),
     };
-    AppServices {
-        storage,
-        network: Arc::new(FixedNetworkStatus::new(true)),
+    let store = match dir.map(|d| Store::open(d.join("local.db"))) {
+        Some(Ok(store)) => store.shared(),
+        Some(Err(e)) => {
+            eprintln!("cannot open the local store ({e}); work will not be kept");
+            super::memory_store()
+        }
+        None => super::memory_store(),
+    };
+    if std::env::var(DEMO_ENV).as_deref() == Ok("1") {
+        let s = crate::core::store::lock(&store);
+        if s.cursor().ok().flatten().is_none() {
+            if let Err(e) = s.apply_pull(&crate::core::fixtures::Warehouse::new().pull_page("demo"))
+            {
+                eprintln!("demo data not loaded: {e}");
+            }
+        }
+    }
+    let mut services = AppServices::with(storage, Arc::new(FixedNetworkStatus::new(true)), store);
+    if let Some(path) = std::env::var_os(CAMERA_ENV).filter(|v| !v.is_empty()) {
+        services.camera = Arc::new(ImageFileCamera(PathBuf::from(path)));
+    }
+    services
+}
+
+/// Environment variable: a PNG file the desktop "camera" shows (desktop has no camera
+/// API here; the Xvfb test scans labels this way).
+pub const CAMERA_ENV: &str = "ELEVATE_MOBILE_CAMERA";
+
+/// The desktop camera stand-in: each time it is opened it delivers one frame, read from
+/// a PNG file (re-read every time, so a test can swap the label between scans).
+#[derive(Debug, Clone)]
+pub struct ImageFileCamera(pub PathBuf);
+
+/// Reads a PNG into a grayscale frame.
+pub fn read_luma(path: &std::path::Path) -> Result<LumaFrame, FrameError> {
+    let img = image::open(path)
+        .map_err(|e| FrameError::Unavailable(format!("{}: {e}", path.display())))?;
+    let luma = img.to_luma8();
+    let (w, h) = luma.dimensions();
+    LumaFrame::new(w, h, luma.into_raw())
+}
+
+impl Camera for ImageFileCamera {
+    fn available(&self) -> bool {
+        true
+    }
+    fn open(&self) -> Result<Box<dyn FrameSource>, FrameError> {
+        Ok(Box::new(StillFrames::new([read_luma(&self.0)?])))
     }
 }
 

@@ -7,6 +7,10 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::core::scan::{ScanFeedback, SilentFeedback};
+use crate::core::store::{SharedStore, Store};
+use crate::core::sync::{NoSync, SyncControl};
+
 #[cfg(feature = "desktop")]
 pub mod desktop;
 #[cfg(not(target_arch = "wasm32"))]
@@ -191,6 +195,41 @@ impl FrameSource for StillFrames {
     }
 }
 
+/// The device camera as a frame source. On phones this wraps CameraX/AVFoundation; on
+/// desktop an image file stands in for it (see `platform::desktop`).
+pub trait Camera: Send + Sync {
+    /// Whether a camera button makes sense at all.
+    fn available(&self) -> bool;
+    /// Starts delivering frames.
+    fn open(&self) -> Result<Box<dyn FrameSource>, FrameError>;
+}
+
+/// No camera (tests, desktop without a stand-in image).
+#[derive(Debug, Default)]
+pub struct NoCamera;
+
+impl Camera for NoCamera {
+    fn available(&self) -> bool {
+        false
+    }
+    fn open(&self) -> Result<Box<dyn FrameSource>, FrameError> {
+        Err(FrameError::Unavailable("no camera on this device".into()))
+    }
+}
+
+/// A camera that shows the same frames every time it is opened (component tests, demos).
+#[derive(Debug, Clone, Default)]
+pub struct FixedCamera(pub Vec<LumaFrame>);
+
+impl Camera for FixedCamera {
+    fn available(&self) -> bool {
+        true
+    }
+    fn open(&self) -> Result<Box<dyn FrameSource>, FrameError> {
+        Ok(Box::new(StillFrames::new(self.0.clone())))
+    }
+}
+
 /// The services a running app has, shared through the Dioxus context.
 ///
 /// Cheap to clone; `Send + Sync` because the desktop launcher hands it over from the
@@ -199,16 +238,53 @@ impl FrameSource for StillFrames {
 pub struct AppServices {
     pub storage: Arc<dyn Storage>,
     pub network: Arc<dyn NetworkStatus>,
+    /// The local SQLite store (cache + op log).
+    pub store: SharedStore,
+    /// Sync status and the "sync now" trigger.
+    pub sync: Arc<dyn SyncControl>,
+    /// Beep/vibrate/flash on every accepted scan.
+    pub feedback: Arc<dyn ScanFeedback>,
+    /// Frames for the scanner.
+    pub camera: Arc<dyn Camera>,
 }
 
 impl AppServices {
     /// In-memory services: tests, and the fallback when the launcher provided none.
     pub fn in_memory() -> Self {
+        Self::with(
+            Arc::new(MemoryStorage::default()),
+            Arc::new(FixedNetworkStatus::new(true)),
+            memory_store(),
+        )
+    }
+
+    /// Services over the given storage, network and store, with no background sync.
+    pub fn with(
+        storage: Arc<dyn Storage>,
+        network: Arc<dyn NetworkStatus>,
+        store: SharedStore,
+    ) -> Self {
         Self {
-            storage: Arc::new(MemoryStorage::default()),
-            network: Arc::new(FixedNetworkStatus::new(true)),
+            storage,
+            sync: Arc::new(NoSync {
+                store: store.clone(),
+                network: network.clone(),
+                error: None,
+            }),
+            network,
+            store,
+            feedback: Arc::new(SilentFeedback),
+            camera: Arc::new(NoCamera),
         }
     }
+}
+
+/// An empty in-memory store. Opening an in-memory SQLite database only fails when the
+/// process is out of memory.
+pub fn memory_store() -> SharedStore {
+    Store::open_in_memory()
+        .expect("in-memory SQLite opens")
+        .shared()
 }
 
 impl std::fmt::Debug for AppServices {

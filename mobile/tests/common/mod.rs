@@ -17,6 +17,7 @@ pub fn render(settings: AppSettings, screen: Screen, services: AppServices) -> S
             services,
             settings,
             screen,
+            session: None,
         },
     );
     dom.rebuild_in_place();

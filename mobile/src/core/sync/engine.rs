@@ -1,0 +1,339 @@
+//! The sync engine: pushes unsynced ops in batches, records each op's outcome, then
+//! pulls reference changes by cursor. [`SyncRunner`] runs it on a background thread with
+//! retry/backoff and publishes a [`SyncStatus`] the UI shows.
+
+use super::backoff::BackoffPolicy;
+use super::transport::{SyncTransport, TransportError};
+use crate::core::ops::PushRequest;
+use crate::core::store::{SharedStore, StoreError};
+use crate::platform::NetworkStatus;
+use chrono::{DateTime, Utc};
+use std::collections::HashSet;
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// Most ops per push; the server takes up to 5,000, smaller batches show progress and
+/// lose less to a dropped connection.
+pub const DEFAULT_BATCH: usize = 500;
+/// A pull that keeps saying "more" beyond this many pages is a server bug, not data.
+const MAX_PULL_PAGES: usize = 10_000;
+
+/// Why a sync round stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl SyncError {
+    pub fn is_retriable(&self) -> bool {
+        match self {
+            SyncError::Transport(t) => t.is_retriable(),
+            SyncError::Store(_) => false,
+        }
+    }
+}
+
+/// What one round did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SyncReport {
+    pub pushed: usize,
+    pub applied: usize,
+    pub duplicate: usize,
+    pub rejected: usize,
+    pub pulled: usize,
+}
+
+/// Pushes and pulls; holds the store lock only for local work, never across a request.
+pub struct SyncEngine<T> {
+    store: SharedStore,
+    transport: T,
+    batch: usize,
+}
+
+impl<T: SyncTransport> SyncEngine<T> {
+    pub fn new(store: SharedStore, transport: T) -> Self {
+        SyncEngine {
+            store,
+            transport,
+            batch: DEFAULT_BATCH,
+        }
+    }
+
+    pub fn with_batch(mut self, batch: usize) -> Self {
+        self.batch = batch.max(1);
+        self
+    }
+
+    pub fn store(&self) -> &SharedStore {
+        &self.store
+    }
+
+    /// One round: push everything unsynced, then pull until the server has no more.
+    pub fn sync_once(&self) -> Result<SyncReport, SyncError> {
+        let mut report = SyncReport::default();
+        let device_id = crate::core::store::lock(&self.store).device_id();
+        loop {
+            let ops = {
+                let store = crate::core::store::lock(&self.store);
+                let ops = store.unsynced_ops(self.batch)?;
+                let ids: Vec<_> = ops.iter().map(|o| o.op_id).collect();
+                store.mark_sent(&ids)?;
+                ops
+            };
+            if ops.is_empty() {
+                break;
+            }
+            let sent: HashSet<_> = ops.iter().map(|o| o.op_id).collect();
+            let response = self.transport.push(&PushRequest { device_id, ops })?;
+            let outcomes: Vec<_> = response
+                .results
+                .into_iter()
+                .filter(|r| sent.contains(&r.op_id))
+                .map(|r| (r.op_id, r.outcome))
+                .collect();
+            if outcomes.is_empty() {
+                // Nothing answered: pushing again would loop forever.
+                return Err(
+                    TransportError::Protocol("push answered no op of the batch".into()).into(),
+                );
+            }
+            for (_, outcome) in &outcomes {
+                match outcome {
+                    crate::core::ops::OpOutcome::Applied => report.applied += 1,
+                    crate::core::ops::OpOutcome::Duplicate => report.duplicate += 1,
+                    crate::core::ops::OpOutcome::Rejected { .. } => report.rejected += 1,
+                }
+            }
+            report.pushed += sent.len();
+            crate::core::store::lock(&self.store).record_outcomes(&outcomes)?;
+            if outcomes.len() < sent.len() {
+                // Unanswered ops stay "sent" and go again next round.
+                break;
+            }
+        }
+        for _ in 0..MAX_PULL_PAGES {
+            let cursor = crate::core::store::lock(&self.store).cursor()?;
+            let page = self.transport.pull(cursor.as_deref())?;
+            report.pulled += page.changes.len();
+            crate::core::store::lock(&self.store).apply_pull(&page)?;
+            if !page.has_more {
+                break;
+            }
+        }
+        crate::core::store::lock(&self.store).set_last_sync(Utc::now())?;
+        Ok(report)
+    }
+}
+
+/// What the sync status screen and the home badge show.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SyncStatus {
+    pub online: bool,
+    pub syncing: bool,
+    pub pending: u64,
+    pub rejected: u64,
+    pub last_sync: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    /// The user must sign in again before sync resumes.
+    pub needs_login: bool,
+    pub consecutive_failures: u32,
+    pub next_retry: Option<Duration>,
+}
+
+/// Reads the parts of the status the store knows.
+pub fn status_from_store(store: &SharedStore, online: bool) -> Result<SyncStatus, StoreError> {
+    let store = crate::core::store::lock(store);
+    let counts = store.op_counts()?;
+    Ok(SyncStatus {
+        online,
+        pending: counts.pending,
+        rejected: counts.rejected,
+        last_sync: store.last_sync()?,
+        ..SyncStatus::default()
+    })
+}
+
+/// What the UI needs from sync: the status to show and a way to ask for a round.
+pub trait SyncControl: Send + Sync {
+    fn status(&self) -> SyncStatus;
+    fn sync_now(&self);
+}
+
+impl SyncControl for SyncRunner {
+    fn status(&self) -> SyncStatus {
+        SyncRunner::status(self)
+    }
+    fn sync_now(&self) {
+        SyncRunner::sync_now(self)
+    }
+}
+
+/// No background sync (signed out, tests): the status is read from the store, the
+/// network state is as given, and "sync now" does nothing.
+pub struct NoSync {
+    pub store: SharedStore,
+    pub network: Arc<dyn NetworkStatus>,
+    /// An error to show, for rendering error states.
+    pub error: Option<String>,
+}
+
+impl SyncControl for NoSync {
+    fn status(&self) -> SyncStatus {
+        let mut s = status_from_store(&self.store, self.network.is_online()).unwrap_or_default();
+        s.last_error = self.error.clone();
+        s
+    }
+    fn sync_now(&self) {}
+}
+
+enum Command {
+    SyncNow,
+    Stop,
+}
+
+/// Handle to the background sync thread.
+pub struct SyncRunner {
+    tx: Sender<Command>,
+    status: Arc<Mutex<SyncStatus>>,
+    handle: Option<JoinHandle<()>>,
+}
+
+/// When the runner syncs without being asked.
+#[derive(Debug, Clone, Copy)]
+pub struct RunnerConfig {
+    /// Between successful rounds (pull for news, push what accumulated).
+    pub interval: Duration,
+    /// How often to look again while the device says it is offline.
+    pub offline_poll: Duration,
+    pub backoff: BackoffPolicy,
+}
+
+impl Default for RunnerConfig {
+    fn default() -> Self {
+        RunnerConfig {
+            interval: Duration::from_secs(30),
+            offline_poll: Duration::from_secs(5),
+            backoff: BackoffPolicy::default(),
+        }
+    }
+}
+
+impl SyncRunner {
+    /// Starts the background loop. It syncs at once, then on [`SyncRunner::sync_now`],
+    /// after each interval, and after backoff delays when a round failed.
+    pub fn spawn<T: SyncTransport + 'static>(
+        engine: SyncEngine<T>,
+        network: Arc<dyn NetworkStatus>,
+        config: RunnerConfig,
+    ) -> SyncRunner {
+        let (tx, rx) = mpsc::channel();
+        let initial = status_from_store(engine.store(), network.is_online()).unwrap_or_default();
+        let status = Arc::new(Mutex::new(initial));
+        let shared = status.clone();
+        let handle = std::thread::Builder::new()
+            .name("sync".into())
+            .spawn(move || {
+                let mut rng = rand::thread_rng();
+                let mut wait = Duration::ZERO;
+                loop {
+                    match rx.recv_timeout(wait) {
+                        Ok(Command::Stop) | Err(RecvTimeoutError::Disconnected) => return,
+                        Ok(Command::SyncNow) | Err(RecvTimeoutError::Timeout) => {}
+                    }
+                    let online = network.is_online();
+                    let set = |f: &dyn Fn(&mut SyncStatus)| {
+                        let mut s = shared.lock().unwrap_or_else(PoisonError::into_inner);
+                        f(&mut s);
+                    };
+                    if !online {
+                        refresh(&engine, &shared, false);
+                        wait = config.offline_poll;
+                        continue;
+                    }
+                    set(&|s| s.syncing = true);
+                    let result = engine.sync_once();
+                    refresh(&engine, &shared, true);
+                    let mut s = shared.lock().unwrap_or_else(PoisonError::into_inner);
+                    s.syncing = false;
+                    match result {
+                        Ok(_) => {
+                            s.consecutive_failures = 0;
+                            s.last_error = None;
+                            s.needs_login = false;
+                            s.next_retry = None;
+                            wait = config.interval;
+                        }
+                        Err(e) => {
+                            s.last_error = Some(e.to_string());
+                            if e.is_retriable() {
+                                if matches!(e, SyncError::Transport(TransportError::Unreachable(_)))
+                                {
+                                    s.online = false;
+                                }
+                                wait = config.backoff.delay(s.consecutive_failures, &mut rng);
+                                s.consecutive_failures += 1;
+                            } else {
+                                // Needs the user (sign in, fix storage): wait to be asked,
+                                // but look again now and then.
+                                s.needs_login =
+                                    matches!(e, SyncError::Transport(TransportError::Unauthorized));
+                                wait = config.backoff.cap;
+                            }
+                            s.next_retry = Some(wait);
+                        }
+                    }
+                }
+            })
+            .expect("spawning the sync thread");
+        SyncRunner {
+            tx,
+            status,
+            handle: Some(handle),
+        }
+    }
+
+    /// Runs a round now (the "sync" button, the network coming back, a new op).
+    pub fn sync_now(&self) {
+        let _ = self.tx.send(Command::SyncNow);
+    }
+
+    pub fn status(&self) -> SyncStatus {
+        self.status
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Stops the loop and waits for it.
+    pub fn stop(mut self) {
+        let _ = self.tx.send(Command::Stop);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+impl Drop for SyncRunner {
+    fn drop(&mut self) {
+        let _ = self.tx.send(Command::Stop);
+    }
+}
+
+fn refresh<T: SyncTransport>(
+    engine: &SyncEngine<T>,
+    shared: &Arc<Mutex<SyncStatus>>,
+    online: bool,
+) {
+    if let Ok(fresh) = status_from_store(engine.store(), online) {
+        let mut s = shared.lock().unwrap_or_else(PoisonError::into_inner);
+        s.online = online;
+        s.pending = fresh.pending;
+        s.rejected = fresh.rejected;
+        s.last_sync = fresh.last_sync;
+    }
+}

@@ -1,0 +1,16 @@
+//! Sync: the engine (push ops, pull changes), its transport, retry policy and the
+//! background runner.
+
+pub mod backoff;
+pub mod engine;
+pub mod transport;
+
+pub use backoff::BackoffPolicy;
+pub use engine::{
+    status_from_store, NoSync, RunnerConfig, SyncControl, SyncEngine, SyncError, SyncReport,
+    SyncRunner, SyncStatus, DEFAULT_BATCH,
+};
+pub use transport::{FakeServer, HttpTransport, SyncTransport, TransportError};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,245 @@
+//! How the sync engine reaches the server: a small blocking trait, with the HTTP client
+//! for the real backend and an in-process fake for tests.
+
+use crate::core::ops::{OpOutcome, PullPage, PushRequest, PushResponse, PushResult};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::{Arc, Mutex, PoisonError};
+use uuid::Uuid;
+
+/// A failed exchange with the server.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TransportError {
+    /// No connection (DNS, refused, timeout): the phone is offline as far as sync goes.
+    #[error("server unreachable: {0}")]
+    Unreachable(String),
+    /// 5xx or 429: the server is there but cannot take it now.
+    #[error("server busy or failing (HTTP {status})")]
+    Unavailable { status: u16 },
+    /// The token expired or was revoked: sign in again.
+    #[error("not signed in (HTTP 401)")]
+    Unauthorized,
+    /// A 4xx the server meant (e.g. this device was revoked).
+    #[error("server refused the request (HTTP {status}, {code}): {message}")]
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    /// The answer could not be read.
+    #[error("unexpected answer from the server: {0}")]
+    Protocol(String),
+}
+
+impl TransportError {
+    /// Whether trying again later may succeed without the user doing anything.
+    pub fn is_retriable(&self) -> bool {
+        matches!(
+            self,
+            TransportError::Unreachable(_) | TransportError::Unavailable { .. }
+        )
+    }
+}
+
+/// The two calls of the sync protocol.
+pub trait SyncTransport: Send + Sync {
+    fn push(&self, request: &PushRequest) -> Result<PushResponse, TransportError>;
+    fn pull(&self, cursor: Option<&str>) -> Result<PullPage, TransportError>;
+}
+
+impl<T: SyncTransport + ?Sized> SyncTransport for Arc<T> {
+    fn push(&self, request: &PushRequest) -> Result<PushResponse, TransportError> {
+        (**self).push(request)
+    }
+    fn pull(&self, cursor: Option<&str>) -> Result<PullPage, TransportError> {
+        (**self).pull(cursor)
+    }
+}
+
+/// The backend over HTTP(S).
+#[derive(Debug, Clone)]
+pub struct HttpTransport {
+    client: reqwest::blocking::Client,
+    base: String,
+    token: String,
+}
+
+impl HttpTransport {
+    /// `base` is the server URL (`https://crm.example.com`), `token` the access token.
+    pub fn new(base: &str, token: &str) -> Result<Self, TransportError> {
+        let client = reqwest::blocking::Client::builder()
+            .timeout(std::time::Duration::from_secs(30))
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .build()
+            .map_err(|e| TransportError::Protocol(e.to_string()))?;
+        Ok(HttpTransport {
+            client,
+            base: base.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+        })
+    }
+
+    fn send<T: serde::de::DeserializeOwned>(
+        &self,
+        request: reqwest::blocking::RequestBuilder,
+    ) -> Result<T, TransportError> {
+        let response = request
+            .bearer_auth(&self.token)
+            .send()
+            .map_err(|e| TransportError::Unreachable(e.to_string()))?;
+        let status = response.status().as_u16();
+        if status == 401 {
+            return Err(TransportError::Unauthorized);
+        }
+        if status == 429 || status >= 500 {
+            return Err(TransportError::Unavailable { status });
+        }
+        let body = response
+            .text()
+            .map_err(|e| TransportError::Unreachable(e.to_string()))?;
+        if status >= 400 {
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+            let field = |name: &str| {
+                v.pointer(&format!("/error/{name}"))
+                    .or_else(|| v.get(name))
+                    .and_then(|x| x.as_str())
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            return Err(TransportError::Refused {
+                status,
+                code: field("code"),
+                message: field("message"),
+            });
+        }
+        serde_json::from_str(&body).map_err(|e| TransportError::Protocol(e.to_string()))
+    }
+}
+
+impl SyncTransport for HttpTransport {
+    fn push(&self, request: &PushRequest) -> Result<PushResponse, TransportError> {
+        self.send(
+            self.client
+                .post(format!("{}/api/v1/sync/push", self.base))
+                .json(request),
+        )
+    }
+
+    fn pull(&self, cursor: Option<&str>) -> Result<PullPage, TransportError> {
+        let mut req = self.client.get(format!("{}/api/v1/sync/pull", self.base));
+        if let Some(c) = cursor {
+            req = req.query(&[("since", c)]);
+        }
+        self.send(req)
+    }
+}
+
+/// An in-process server for tests: applies each op id once, can reject ops by a rule,
+/// serves a fixed list of pull pages, and can be switched off to play "no network".
+#[derive(Default)]
+pub struct FakeServer {
+    inner: Mutex<FakeState>,
+}
+
+#[derive(Default)]
+struct FakeState {
+    online: bool,
+    applied: Vec<Uuid>,
+    seen: HashSet<Uuid>,
+    pushes: usize,
+    reject: BTreeMap<Uuid, (String, String)>,
+    pages: Vec<PullPage>,
+    /// Drop the response of the next push after applying it (a lost answer).
+    lose_next_response: bool,
+}
+
+impl FakeServer {
+    pub fn new() -> Self {
+        let s = FakeServer::default();
+        s.state().online = true;
+        s
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, FakeState> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    pub fn set_online(&self, online: bool) {
+        self.state().online = online;
+    }
+
+    /// The op will be rejected with this code and message.
+    pub fn reject(&self, op_id: Uuid, code: &str, message: &str) {
+        self.state()
+            .reject
+            .insert(op_id, (code.to_owned(), message.to_owned()));
+    }
+
+    /// Pages served to pulls: page `i` answers a pull whose cursor is `None` (i = 0) or
+    /// page `i-1`'s cursor.
+    pub fn set_pages(&self, pages: Vec<PullPage>) {
+        self.state().pages = pages;
+    }
+
+    pub fn lose_next_response(&self) {
+        self.state().lose_next_response = true;
+    }
+
+    /// Op ids applied, in order, each once.
+    pub fn applied(&self) -> Vec<Uuid> {
+        self.state().applied.clone()
+    }
+
+    pub fn push_calls(&self) -> usize {
+        self.state().pushes
+    }
+}
+
+impl SyncTransport for FakeServer {
+    fn push(&self, request: &PushRequest) -> Result<PushResponse, TransportError> {
+        let mut s = self.state();
+        if !s.online {
+            return Err(TransportError::Unreachable("connection refused".into()));
+        }
+        s.pushes += 1;
+        let mut results = Vec::new();
+        for op in &request.ops {
+            let outcome = if let Some((code, message)) = s.reject.get(&op.op_id).cloned() {
+                OpOutcome::Rejected { code, message }
+            } else if s.seen.insert(op.op_id) {
+                s.applied.push(op.op_id);
+                OpOutcome::Applied
+            } else {
+                OpOutcome::Duplicate
+            };
+            results.push(PushResult {
+                op_id: op.op_id,
+                outcome,
+            });
+        }
+        if std::mem::take(&mut s.lose_next_response) {
+            return Err(TransportError::Unreachable("connection reset".into()));
+        }
+        Ok(PushResponse { results })
+    }
+
+    fn pull(&self, cursor: Option<&str>) -> Result<PullPage, TransportError> {
+        let s = self.state();
+        if !s.online {
+            return Err(TransportError::Unreachable("connection refused".into()));
+        }
+        let index = match cursor {
+            None => 0,
+            Some(c) => s
+                .pages
+                .iter()
+                .position(|p| p.cursor == c)
+                .map(|i| i + 1)
+                .unwrap_or(s.pages.len()),
+        };
+        Ok(s.pages.get(index).cloned().unwrap_or(PullPage {
+            changes: Vec::new(),
+            cursor: cursor.unwrap_or("0").to_owned(),
+            has_more: false,
+        }))
+    }
+}
