@@ -66,6 +66,8 @@ pub enum ErrorCode {
     ExchangeRateMissing,
     /// The document's status does not allow this step (`details.status`).
     InvalidStatus,
+    /// The sync device was revoked (or belongs to someone else): its pushes are refused.
+    DeviceRevoked,
 }
 
 impl ErrorCode {
@@ -100,6 +102,7 @@ impl ErrorCode {
             Self::MfaSetupRequired => "mfa_setup_required",
             Self::ExchangeRateMissing => "exchange_rate_missing",
             Self::InvalidStatus => "invalid_status",
+            Self::DeviceRevoked => "device_revoked",
         }
     }
 }
@@ -180,6 +183,7 @@ mod tests {
             ErrorCode::MfaSetupRequired,
             ErrorCode::ExchangeRateMissing,
             ErrorCode::InvalidStatus,
+            ErrorCode::DeviceRevoked,
         ];
         for code in all {
             let json = serde_json::to_value(code).unwrap();

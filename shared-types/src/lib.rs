@@ -3,9 +3,11 @@
 
 pub mod api;
 pub mod barcode;
+pub mod counts;
 pub mod events;
 pub mod gs1;
 pub mod identity;
 pub mod inventory;
 pub mod purchasing;
+pub mod sync;
 pub mod transfers;

@@ -3,10 +3,12 @@
 //! its only guard.
 
 pub mod api_keys;
+pub mod counts;
 pub mod events;
 pub mod idempotency;
 pub mod locations;
 pub mod mfa;
+pub mod picking;
 pub mod products;
 pub mod purchasing;
 pub mod reorder;
@@ -14,6 +16,7 @@ pub mod rls;
 pub mod roles;
 pub mod sessions;
 pub mod stock;
+pub mod sync;
 pub mod tenants;
 pub mod transfers;
 pub mod user_tokens;

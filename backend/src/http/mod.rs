@@ -4,6 +4,7 @@ pub mod access;
 pub mod api_keys;
 pub mod auth;
 pub mod brand;
+pub mod counts;
 pub mod ctx;
 pub mod events;
 pub mod extract;
@@ -12,6 +13,7 @@ pub mod idempotency;
 pub mod inventory;
 pub mod locations;
 pub mod mfa;
+pub mod picking;
 pub mod products;
 pub mod purchasing;
 pub mod reorder;
@@ -20,6 +22,7 @@ pub mod roles;
 pub mod scan;
 pub mod sessions;
 pub mod stock;
+pub mod sync;
 pub mod tenants;
 pub mod transfers;
 pub mod users;
@@ -67,6 +70,9 @@ use crate::state::AppState;
         (name = "users", description = "Users of a tenant"),
         (name = "health", description = "Liveness and readiness"),
         (name = "inventory", description = "Products, locations, the stock ledger, valuation and scanning"),
+        (name = "counting", description = "Count sessions: counts, variances and their approval"),
+        (name = "picking", description = "Pick lists: waves in walking order, confirmation by scan, short picks"),
+        (name = "sync", description = "Offline devices: registration, push of operations, pull of reference data"),
         (name = "audit", description = "Audit trail and domain events"),
         (name = "purchasing", description = "Suppliers, exchange rates, purchase orders, receipts and reorder suggestions"),
         (name = "transfers", description = "Transfer documents between locations, in one or two steps"),
@@ -152,6 +158,9 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(purchasing::router())
         .merge(reorder::router())
         .merge(transfers::router())
+        .merge(sync::router())
+        .merge(counts::router())
+        .merge(picking::router())
         .split_for_parts()
 }
 

@@ -98,8 +98,35 @@ async fn create_move(
     if let Some(replay) = idempotency::begin(&mut tx, key.as_deref(), "stock.move", &input).await? {
         return Ok(replay);
     }
+    let user = tx.ctx.user_id;
+    let req = move_request(tx.conn(), &input, user).await?;
+    let mv = db::stock::apply_move(tx.conn(), &req)
+        .await
+        .map_err(|e| match e {
+            StockError::Db(sqlx::Error::Database(d))
+                if d.constraint() == Some("stock_moves_client_op_key") =>
+            {
+                ApiError::conflict(
+                    "client_op_id",
+                    "This device operation was already recorded.",
+                )
+            }
+            e => e.into(),
+        })?;
+    db::reorder::after_moves(tx.conn(), Some(user), &[mv.product_id]).await?;
+    let resp = idempotency::finish(&mut tx, key.as_deref(), StatusCode::CREATED, &mv).await?;
+    tx.commit().await?;
+    Ok(resp)
+}
+
+/// Checks a move as a client sent it and converts its quantity to base units.
+pub(crate) async fn move_request(
+    conn: &mut sqlx::PgConnection,
+    input: &StockMoveForCreate,
+    user_id: Uuid,
+) -> ApiResult<MoveRequest> {
     let qty = positive_qty("qty", input.qty)?;
-    let product = db::products::get(tx.conn(), input.product_id)
+    let product = db::products::get(&mut *conn, input.product_id)
         .await?
         .ok_or_else(|| ApiError::validation("product_id", "The product does not exist."))?;
     // Quantities are kept in the base unit; a move in boxes is converted here.
@@ -132,28 +159,11 @@ async fn create_move(
             .transpose()?,
         reason: label("reason", input.reason.as_deref().unwrap_or("move"), 100)?,
         reference: opt("reference", &input.reference, 200)?,
-        user_id: Some(tx.ctx.user_id),
+        user_id: Some(user_id),
         device_id: opt("device_id", &input.device_id, 200)?,
         client_op_id: opt("client_op_id", &input.client_op_id, 200)?,
     };
-    let mv = db::stock::apply_move(tx.conn(), &req)
-        .await
-        .map_err(|e| match e {
-            StockError::Db(sqlx::Error::Database(d))
-                if d.constraint() == Some("stock_moves_client_op_key") =>
-            {
-                ApiError::conflict(
-                    "client_op_id",
-                    "This device operation was already recorded.",
-                )
-            }
-            e => e.into(),
-        })?;
-    let user = Some(tx.ctx.user_id);
-    db::reorder::after_moves(tx.conn(), user, &[mv.product_id]).await?;
-    let resp = idempotency::finish(&mut tx, key.as_deref(), StatusCode::CREATED, &mv).await?;
-    tx.commit().await?;
-    Ok(resp)
+    Ok(req)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

@@ -1,0 +1,606 @@
+//! Count sessions: open (full, cycle with ABC classes, spot), record counts
+//! (REST or sync op `count_line`), see reconciled variances, approve them into
+//! adjustment moves, close.
+
+use std::collections::HashMap;
+
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use shared_types::api::{ErrorCode, Page};
+use shared_types::counts::{
+    AbcAssignment, AbcBasis, CountApproval, CountApprovalResult, CountEntry, CountKind, CountLine,
+    CountLineForCreate, CountLineKey, CountLineState, CountMode, CountSession, CountSessionDetail,
+    CountSessionForCreate, CountStatus,
+};
+use shared_types::sync::{CountLineOp, SyncOp};
+use sqlx::PgConnection;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use uuid::Uuid;
+
+use crate::db;
+use crate::db::counts::{NewEntry, NewPosting, NewSession};
+use crate::db::stock::MoveRequest;
+use crate::domain::count::{abc_classes, reconcile, within_tolerance};
+use crate::domain::permissions::Permission;
+use crate::domain::stock::{amount, label};
+use crate::error::{ApiError, ApiResult};
+use crate::http::access::guarded;
+use crate::http::ctx::TenantTx;
+use crate::http::extract::{AppJson, AppPath, AppQuery, PageParams};
+use crate::http::sync::Refusal;
+use crate::http::{idempotency, ErrorResponses};
+use crate::state::AppState;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(guarded(
+            Permission::CountPerform,
+            routes!(list_count_sessions),
+        ))
+        .routes(guarded(
+            Permission::CountManage,
+            routes!(open_count_session),
+        ))
+        .routes(guarded(
+            Permission::CountPerform,
+            routes!(get_count_session),
+        ))
+        .routes(guarded(
+            Permission::CountPerform,
+            routes!(record_count_line),
+        ))
+        .routes(guarded(Permission::CountApprove, routes!(approve_count)))
+        .routes(guarded(
+            Permission::CountManage,
+            routes!(close_count_session),
+        ))
+}
+
+fn pct(v: Option<Decimal>, default: i64) -> ApiResult<Decimal> {
+    let v = v.unwrap_or(Decimal::from(default));
+    if v < Decimal::ZERO || v > Decimal::ONE_HUNDRED {
+        return Err(ApiError::validation(
+            "cycle",
+            "Shares are percentages from 0 to 100.",
+        ));
+    }
+    Ok(v)
+}
+
+/// Open a count session. `cycle` classifies the warehouse's products A/B/C by
+/// stock value or velocity and counts those whose class is due.
+#[utoipa::path(post, path = "/api/v1/counts", tag = "counting",
+    security(("bearer" = [])), request_body = CountSessionForCreate,
+    responses((status = 201, body = CountSession), ErrorResponses))]
+async fn open_count_session(
+    mut tx: TenantTx,
+    AppJson(input): AppJson<CountSessionForCreate>,
+) -> ApiResult<(StatusCode, AppJson<CountSession>)> {
+    tx.ctx.require(Permission::CountManage)?;
+    let wh = db::locations::get(tx.conn(), input.warehouse_id)
+        .await?
+        .filter(|l| l.kind == shared_types::inventory::LocationKind::Warehouse)
+        .ok_or_else(|| ApiError::validation("warehouse_id", "The warehouse does not exist."))?;
+    for l in &input.location_ids {
+        db::locations::get(tx.conn(), *l)
+            .await?
+            .filter(|x| x.warehouse_id == Some(wh.id) || x.id == wh.id)
+            .ok_or_else(|| {
+                ApiError::validation("location_ids", "Every location must be in the warehouse.")
+            })?;
+    }
+    let tolerance_qty = amount("tolerance_qty", input.tolerance_qty.unwrap_or_default())?;
+    let tolerance_pct = amount("tolerance_pct", input.tolerance_pct.unwrap_or_default())?;
+    let mut product_ids = input.product_ids.clone();
+    let mut abc = Vec::new();
+    match input.kind {
+        CountKind::Spot if input.location_ids.is_empty() && input.product_ids.is_empty() => {
+            return Err(ApiError::validation(
+                "location_ids",
+                "A spot count needs locations or products.",
+            ));
+        }
+        CountKind::Cycle => {
+            let policy = input.cycle.clone();
+            let basis = policy.as_ref().map_or(AbcBasis::Value, |p| p.basis);
+            let a = pct(policy.as_ref().and_then(|p| p.a_share_pct), 80)?;
+            let b = pct(policy.as_ref().and_then(|p| p.b_share_pct), 95)?;
+            let every = |class: char| -> i64 {
+                let p = policy.as_ref();
+                i64::from(match class {
+                    'A' => p.and_then(|p| p.a_every_days).unwrap_or(30),
+                    'B' => p.and_then(|p| p.b_every_days).unwrap_or(90),
+                    _ => p.and_then(|p| p.c_every_days).unwrap_or(180),
+                })
+            };
+            let measures = db::counts::cycle_measures(tx.conn(), wh.id).await?;
+            let items: Vec<(Uuid, Decimal)> = measures
+                .iter()
+                .map(|(id, value, velocity, _)| {
+                    (
+                        *id,
+                        match basis {
+                            AbcBasis::Value => *value,
+                            AbcBasis::Velocity => Decimal::from(*velocity),
+                        },
+                    )
+                })
+                .collect();
+            let classes: HashMap<Uuid, char> = abc_classes(&items, a, b).into_iter().collect();
+            let now = chrono::Utc::now();
+            for ((id, measure), (_, _, _, last)) in items.iter().zip(&measures) {
+                let class = classes.get(id).copied().unwrap_or('C');
+                let due = last.is_none_or(|t| (now - t).num_days() >= every(class));
+                if due && (input.product_ids.is_empty() || input.product_ids.contains(id)) {
+                    product_ids.push(*id);
+                }
+                abc.push(AbcAssignment {
+                    product_id: *id,
+                    class: class.to_string(),
+                    measure: *measure,
+                    last_counted: *last,
+                    due,
+                });
+            }
+            product_ids.sort();
+            product_ids.dedup();
+            if product_ids.is_empty() {
+                return Err(ApiError::validation(
+                    "kind",
+                    "No product is due for a cycle count in this warehouse.",
+                ));
+            }
+        }
+        _ => {}
+    }
+    let s = NewSession {
+        kind: input.kind,
+        blind: input.blind.unwrap_or(true),
+        mode: input.mode.unwrap_or(CountMode::Compare),
+        warehouse_id: wh.id,
+        location_ids: input.location_ids.clone(),
+        product_ids,
+        tolerance_qty,
+        tolerance_pct,
+        abc,
+    };
+    let user = tx.ctx.user_id;
+    let session = db::counts::create_session(tx.conn(), &s, user).await?;
+    db::events::append(
+        tx.conn(),
+        Some(user),
+        db::events::NewEvent::new("count.opened")
+            .subject("count_session", session.id)
+            .data(json!({
+                "kind": session.kind, "warehouse_id": session.warehouse_id,
+                "products": session.product_ids.len(), "snapshot_seq": session.snapshot_seq,
+            })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, AppJson(session)))
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SessionListParams {
+    pub status: Option<CountStatus>,
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
+}
+
+/// Count sessions, newest first.
+#[utoipa::path(get, path = "/api/v1/counts", tag = "counting",
+    security(("bearer" = [])), params(SessionListParams),
+    responses((status = 200, body = Page<CountSession>), ErrorResponses))]
+async fn list_count_sessions(
+    mut tx: TenantTx,
+    AppQuery(p): AppQuery<SessionListParams>,
+) -> ApiResult<AppJson<Page<CountSession>>> {
+    tx.ctx.require(Permission::CountPerform)?;
+    let paging = PageParams {
+        limit: p.limit,
+        offset: p.offset,
+    }
+    .validate()?;
+    let (items, total_count) =
+        db::counts::list_sessions(tx.conn(), p.status, paging.limit, paging.offset).await?;
+    Ok(AppJson(Page {
+        items,
+        total_count,
+        limit: paging.limit,
+        offset: paging.offset,
+    }))
+}
+
+/// Reconciles a session's entries into lines with variances.
+async fn lines(
+    conn: &mut PgConnection,
+    session: &CountSession,
+    reveal: bool,
+) -> ApiResult<Vec<(CountLine, Option<crate::domain::count::Reconciled>)>> {
+    let bins = db::counts::session_entries(&mut *conn, session.id).await?;
+    let posted = db::counts::postings(&mut *conn, session.id).await?;
+    let mut out = Vec::new();
+    for b in bins {
+        let Some(r) = reconcile(&b.entries, session.mode) else {
+            continue;
+        };
+        let key = (b.location_id, b.product_id, b.lot_id);
+        let posting = posted.get(&key);
+        let within = within_tolerance(
+            r.adjustment,
+            r.expected,
+            session.tolerance_qty,
+            session.tolerance_pct,
+        );
+        let line = CountLine {
+            location_id: b.location_id,
+            location_path: b.location_path,
+            product_id: b.product_id,
+            lot_id: b.lot_id,
+            state: if posting.is_some() {
+                CountLineState::Posted
+            } else {
+                r.state
+            },
+            counters: r.counters as i64,
+            counted_qty: reveal.then_some(r.counted),
+            expected_qty: reveal.then_some(r.expected),
+            variance_qty: reveal.then_some(r.adjustment),
+            variance_value: reveal.then(|| crate::domain::valuation::round(r.adjustment * b.cost)),
+            within_tolerance: within,
+            move_id: posting.copied().flatten(),
+        };
+        out.push((line, Some(r)));
+    }
+    Ok(out)
+}
+
+/// A session with its reconciled lines. In a blind session, counters (without
+/// `inventory.count.manage` or `.approve`) see no expected quantities or variances.
+#[utoipa::path(get, path = "/api/v1/counts/{id}", tag = "counting",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "Count session id")),
+    responses((status = 200, body = CountSessionDetail), ErrorResponses))]
+async fn get_count_session(
+    mut tx: TenantTx,
+    AppPath(id): AppPath<Uuid>,
+) -> ApiResult<AppJson<CountSessionDetail>> {
+    tx.ctx.require(Permission::CountPerform)?;
+    let session = db::counts::get_session(tx.conn(), id, false)
+        .await?
+        .ok_or_else(|| ApiError::not_found("count session"))?;
+    let reveal = !session.blind
+        || tx.ctx.can(Permission::CountManage)
+        || tx.ctx.can(Permission::CountApprove);
+    let lines = lines(tx.conn(), &session, reveal)
+        .await?
+        .into_iter()
+        .map(|(l, _)| l)
+        .collect();
+    Ok(AppJson(CountSessionDetail { session, lines }))
+}
+
+fn entry_error(code: &'static str, message: String) -> ApiError {
+    let status = match code {
+        "not_found" => StatusCode::NOT_FOUND,
+        "session_closed" => StatusCode::CONFLICT,
+        _ => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let ec = match code {
+        "not_found" => ErrorCode::NotFound,
+        "session_closed" => ErrorCode::Conflict,
+        _ => ErrorCode::ValidationFailed,
+    };
+    ApiError::new(status, ec, message).with_details(json!({ "reason": code }))
+}
+
+/// Record a count of one bin. The count is against the counter's snapshot
+/// (`based_on_server_seq`); a later count of the same counter replaces it.
+/// Accepts `Idempotency-Key`.
+#[utoipa::path(post, path = "/api/v1/counts/{id}/lines", tag = "counting",
+    security(("bearer" = [])), request_body = CountLineForCreate,
+    params(("id" = Uuid, Path, description = "Count session id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    responses((status = 201, body = CountEntry), ErrorResponses))]
+async fn record_count_line(
+    mut tx: TenantTx,
+    headers: HeaderMap,
+    AppPath(id): AppPath<Uuid>,
+    AppJson(input): AppJson<CountLineForCreate>,
+) -> ApiResult<Response> {
+    tx.ctx.require(Permission::CountPerform)?;
+    let key = idempotency::key_from_headers(&headers)?;
+    if let Some(replay) =
+        idempotency::begin(&mut tx, key.as_deref(), &format!("count.line:{id}"), &input).await?
+    {
+        return Ok(replay);
+    }
+    let user = tx.ctx.user_id;
+    let lot = input
+        .lot
+        .as_deref()
+        .map(|l| label("lot", l, 100))
+        .transpose()?;
+    let e = NewEntry {
+        id: Uuid::now_v7(),
+        session_id: id,
+        counter_id: user,
+        location_id: input.location_id,
+        product_id: input.product_id,
+        lot,
+        counted_qty: input.counted_qty,
+        based_on_seq: input.based_on_server_seq,
+        counted_at: input.counted_at.unwrap_or_else(chrono::Utc::now),
+        device_id: None,
+    };
+    let res = db::counts::record_entries(tx.conn(), std::slice::from_ref(&e)).await?;
+    if let Some(Err((code, message))) = res.into_iter().next() {
+        return Err(entry_error(code, message));
+    }
+    db::events::append(
+        tx.conn(),
+        Some(user),
+        db::events::NewEvent::new("count.line_recorded")
+            .subject("count_session", id)
+            .data(json!({
+                "location_id": e.location_id, "product_id": e.product_id,
+                "counter_id": user, "entry_id": e.id,
+            })),
+    )
+    .await?;
+    let out = CountEntry {
+        id: e.id,
+        session_id: id,
+        counter_id: user,
+        location_id: e.location_id,
+        product_id: e.product_id,
+        lot_id: None,
+        counted_qty: e.counted_qty,
+        based_on_server_seq: e.based_on_seq,
+        counted_at: e.counted_at,
+    };
+    let resp = idempotency::finish(&mut tx, key.as_deref(), StatusCode::CREATED, &out).await?;
+    tx.commit().await?;
+    Ok(resp)
+}
+
+/// The `count_line` ops of one push, checked and stored together. The entry id
+/// is the op id, so an entry exists once however often it is pushed.
+pub(crate) async fn apply_count_ops(
+    conn: &mut PgConnection,
+    batch: &[&SyncOp],
+    user_id: Uuid,
+) -> ApiResult<Vec<Result<Option<Value>, Refusal>>> {
+    let mut parsed: Vec<Result<NewEntry, Refusal>> = Vec::with_capacity(batch.len());
+    for op in batch {
+        parsed.push(
+            serde_json::from_value::<CountLineOp>(op.payload.clone())
+                .map_err(|e| Refusal::new("invalid_body", e.to_string()))
+                .and_then(|c| {
+                    let lot = c
+                        .lot
+                        .as_deref()
+                        .map(|l| label("lot", l, 100))
+                        .transpose()
+                        .map_err(|e| Refusal::new("validation_failed", e.message))?;
+                    Ok(NewEntry {
+                        id: op.op_id,
+                        session_id: c.session_id,
+                        counter_id: user_id,
+                        location_id: c.location_id,
+                        product_id: c.product_id,
+                        lot,
+                        counted_qty: c.counted_qty,
+                        based_on_seq: c.based_on_server_seq,
+                        counted_at: c.counted_at,
+                        device_id: Some(op.device_id),
+                    })
+                }),
+        );
+    }
+    let valid: Vec<NewEntry> = parsed
+        .iter()
+        .filter_map(|p| p.as_ref().ok().cloned())
+        .collect();
+    let stored = db::counts::record_entries(&mut *conn, &valid).await?;
+    let mut stored = stored.into_iter();
+    let mut progress: HashMap<Uuid, i64> = HashMap::new();
+    let mut out = Vec::with_capacity(batch.len());
+    for p in parsed {
+        out.push(match p {
+            Err(r) => Err(r),
+            Ok(e) => match stored.next() {
+                Some(Ok(())) => {
+                    *progress.entry(e.session_id).or_default() += 1;
+                    Ok(None)
+                }
+                Some(Err((code, message))) => Err(Refusal::new(code, message)),
+                None => Err(Refusal::new("internal", "not processed")),
+            },
+        });
+    }
+    // One progress event per session and push (not one per scan).
+    for (session, lines) in progress {
+        db::events::append(
+            &mut *conn,
+            Some(user_id),
+            db::events::NewEvent::new("count.progress")
+                .subject("count_session", session)
+                .data(json!({ "lines_recorded": lines, "counter_id": user_id })),
+        )
+        .await?;
+    }
+    Ok(out)
+}
+
+/// Approve variances: posts an adjustment move between each bin and the
+/// inventory-loss location, with the reason code, for every agreed line within
+/// tolerance and every listed line over it. Lines that need a recount
+/// (`disagree`, `snapshot_conflict`) and unlisted lines over tolerance post
+/// nothing. A line is posted at most once.
+#[utoipa::path(post, path = "/api/v1/counts/{id}/approve", tag = "counting",
+    security(("bearer" = [])), request_body = CountApproval,
+    params(("id" = Uuid, Path, description = "Count session id")),
+    responses((status = 200, body = CountApprovalResult), ErrorResponses))]
+async fn approve_count(
+    mut tx: TenantTx,
+    AppPath(id): AppPath<Uuid>,
+    AppJson(input): AppJson<CountApproval>,
+) -> ApiResult<AppJson<CountApprovalResult>> {
+    tx.ctx.require(Permission::CountApprove)?;
+    let user = tx.ctx.user_id;
+    // The session row lock serializes approvals of one session.
+    let session = db::counts::get_session(tx.conn(), id, true)
+        .await?
+        .ok_or_else(|| ApiError::not_found("count session"))?;
+    if session.status == CountStatus::Closed {
+        return Err(ApiError::conflict("status", "The count session is closed."));
+    }
+    let reason = label(
+        "reason_code",
+        input.reason_code.as_deref().unwrap_or("count_adjustment"),
+        100,
+    )?;
+    let listed: std::collections::HashSet<CountLineKey> = input.lines.iter().cloned().collect();
+    let loss = db::counts::loss_location(tx.conn())
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("tenant has no inventory-loss location"))?;
+    let all = lines(tx.conn(), &session, true).await?;
+    let mut posted = Vec::new();
+    let mut pending = Vec::new();
+    let mut total_value = Decimal::ZERO;
+    for (mut line, r) in all {
+        let Some(r) = r else { continue };
+        if line.state == CountLineState::Posted {
+            continue;
+        }
+        let key = CountLineKey {
+            location_id: line.location_id,
+            product_id: line.product_id,
+            lot_id: line.lot_id,
+        };
+        let go = line.state == CountLineState::Agreed
+            && (line.within_tolerance || input.all_over_tolerance || listed.contains(&key));
+        if !go {
+            pending.push(line);
+            continue;
+        }
+        let mut move_id = None;
+        let mut value = Decimal::ZERO;
+        if !r.adjustment.is_zero() {
+            let lot = match line.lot_id {
+                Some(l) => db::counts::lot_code(tx.conn(), l).await?,
+                None => None,
+            };
+            let (from, to) = if r.adjustment < Decimal::ZERO {
+                (line.location_id, loss)
+            } else {
+                (loss, line.location_id)
+            };
+            let req = MoveRequest {
+                product_id: line.product_id,
+                qty: r.adjustment.abs(),
+                from_location_id: from,
+                to_location_id: to,
+                lot,
+                lot_expiry: None,
+                unit_cost: None,
+                reason: reason.clone(),
+                reference: Some(format!("count:{}", session.id)),
+                user_id: Some(user),
+                device_id: None,
+                client_op_id: None,
+            };
+            let mv = db::stock::apply_move(tx.conn(), &req).await?;
+            value = if r.adjustment < Decimal::ZERO {
+                -mv.value
+            } else {
+                mv.value
+            };
+            move_id = Some(mv.id);
+        }
+        db::counts::insert_posting(
+            tx.conn(),
+            &NewPosting {
+                session_id: session.id,
+                location_id: line.location_id,
+                product_id: line.product_id,
+                lot_id: line.lot_id,
+                counted_qty: r.counted,
+                expected_qty: r.expected,
+                adjustment: r.adjustment,
+                value,
+                within_tolerance: line.within_tolerance,
+                reason_code: reason.clone(),
+                move_id,
+            },
+            user,
+        )
+        .await?;
+        total_value += value;
+        line.state = CountLineState::Posted;
+        line.move_id = move_id;
+        line.variance_value = Some(value);
+        posted.push(line);
+    }
+    let products: Vec<Uuid> = posted
+        .iter()
+        .filter(|l| l.move_id.is_some())
+        .map(|l| l.product_id)
+        .collect();
+    db::reorder::after_moves(tx.conn(), Some(user), &products).await?;
+    if !posted.is_empty() {
+        db::events::append(
+            tx.conn(),
+            Some(user),
+            db::events::NewEvent::new("count.approved")
+                .subject("count_session", session.id)
+                .data(json!({
+                    "posted": posted.len(), "pending": pending.len(),
+                    "adjustment_value": total_value, "reason_code": reason,
+                })),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(AppJson(CountApprovalResult {
+        posted,
+        pending,
+        adjustment_value: total_value,
+    }))
+}
+
+/// Close a session: no more counts are accepted; unapproved variances post nothing.
+#[utoipa::path(post, path = "/api/v1/counts/{id}/close", tag = "counting",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "Count session id")),
+    responses((status = 200, body = CountSession), ErrorResponses))]
+async fn close_count_session(
+    mut tx: TenantTx,
+    AppPath(id): AppPath<Uuid>,
+) -> ApiResult<AppJson<CountSession>> {
+    tx.ctx.require(Permission::CountManage)?;
+    let was_open = db::counts::get_session(tx.conn(), id, true)
+        .await?
+        .ok_or_else(|| ApiError::not_found("count session"))?
+        .status
+        == CountStatus::Open;
+    let s = db::counts::close_session(tx.conn(), id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("count session"))?;
+    if was_open {
+        let user = tx.ctx.user_id;
+        db::events::append(
+            tx.conn(),
+            Some(user),
+            db::events::NewEvent::new("count.closed").subject("count_session", id),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(AppJson(s))
+}
