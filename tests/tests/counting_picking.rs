@@ -552,7 +552,7 @@ async fn randomized_offline_counts_through_the_sync_push_end_at_physical_truth()
         }
         // Push per counter in random order, with duplicates and a retried batch.
         for _attempt in 0..2 {
-            for c in 0..k {
+            for (c, (token, device)) in counters.iter().enumerate().take(k) {
                 let mut mine: Vec<Value> = ops
                     .iter()
                     .filter(|(o, _)| *o == c)
@@ -569,8 +569,8 @@ async fn randomized_offline_counts_through_the_sync_push_end_at_physical_truth()
                 let r = app
                     .post(
                         "/api/v1/sync/push",
-                        Some(&counters[c].0),
-                        &json!({"device_id": counters[c].1, "ops": mine}),
+                        Some(token),
+                        &json!({"device_id": device, "ops": mine}),
                     )
                     .await;
                 assert_eq!(r.status, StatusCode::OK, "{}", r.text);

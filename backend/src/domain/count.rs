@@ -487,11 +487,11 @@ mod tests {
         // In split mode every zone of a counted bin is counted by its counter
         // (an empty zone as 0): counters who have not visited a counted bin
         // count their zone at the end.
-        for bin in 0..s.bins {
+        for (bin, zones) in parts.iter().enumerate() {
             if !s.split_bins[bin] || !entries.iter().any(|(k, _)| k.0 == bin_id(bin)) {
                 continue;
             }
-            for (c, &q) in parts[bin].iter().enumerate() {
+            for (c, &q) in zones.iter().enumerate() {
                 let counted_by_c = entries.iter().any(|(k, e)| {
                     k.0 == bin_id(bin) && e.counter == Uuid::from_u128(1000 + c as u128)
                 });
