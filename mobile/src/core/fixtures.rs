@@ -186,6 +186,7 @@ impl Warehouse {
             number: PO_NUMBER.to_owned(),
             supplier: Some("Acme Hardware".to_owned()),
             receive_location_id: Some(a02.id),
+            supplier_location_id: Some(id(7)),
             lines: vec![PurchaseOrderLineRef {
                 id: id(41),
                 product_id: gadget.id,

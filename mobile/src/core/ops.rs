@@ -66,6 +66,9 @@ pub struct ReceiptLinePayload {
     pub to_location_id: Uuid,
     pub lot: Option<String>,
     pub expiry: Option<NaiveDate>,
+    /// The supplier's virtual location the goods come from (from the cached order).
+    #[serde(default)]
+    pub supplier_location_id: Option<Uuid>,
 }
 
 /// What one counter counted of one product in one bin.

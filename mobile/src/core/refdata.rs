@@ -141,6 +141,9 @@ pub struct PurchaseOrderRef {
     /// Default receiving location.
     #[serde(default)]
     pub receive_location_id: Option<Uuid>,
+    /// The supplier's virtual location receipts move stock from.
+    #[serde(default)]
+    pub supplier_location_id: Option<Uuid>,
     pub lines: Vec<PurchaseOrderLineRef>,
 }
 

@@ -4,6 +4,7 @@
 pub mod backoff;
 pub mod engine;
 pub mod transport;
+pub mod wire;
 
 pub use backoff::BackoffPolicy;
 pub use engine::{

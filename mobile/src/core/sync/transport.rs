@@ -116,12 +116,41 @@ impl HttpTransport {
 }
 
 impl SyncTransport for HttpTransport {
+    /// Sends the ops as the protocol's `SyncPush`. Ops the protocol cannot express are
+    /// answered locally as rejected (shown to the user), never sent or dropped.
     fn push(&self, request: &PushRequest) -> Result<PushResponse, TransportError> {
-        self.send(
-            self.client
-                .post(format!("{}/api/v1/sync/push", self.base))
-                .json(request),
-        )
+        let mut local = Vec::new();
+        let mut ops = Vec::new();
+        for op in &request.ops {
+            match super::wire::to_sync_op(op) {
+                Ok(sync) => ops.push(sync),
+                Err(why) => local.push(PushResult {
+                    op_id: op.op_id,
+                    outcome: OpOutcome::Rejected {
+                        code: why.code.to_owned(),
+                        message: why.message,
+                    },
+                }),
+            }
+        }
+        let mut response = if ops.is_empty() {
+            PushResponse {
+                results: Vec::new(),
+            }
+        } else {
+            let body = shared_types::sync::SyncPush {
+                device_id: request.device_id,
+                ops,
+            };
+            let result: shared_types::sync::SyncPushResult = self.send(
+                self.client
+                    .post(format!("{}/api/v1/sync/push", self.base))
+                    .json(&body),
+            )?;
+            super::wire::from_push_result(result)
+        };
+        response.results.extend(local);
+        Ok(response)
     }
 
     fn pull(&self, cursor: Option<&str>) -> Result<PullPage, TransportError> {
@@ -129,7 +158,8 @@ impl SyncTransport for HttpTransport {
         if let Some(c) = cursor {
             req = req.query(&[("since", c)]);
         }
-        self.send(req)
+        let pull: shared_types::sync::SyncPull = self.send(req)?;
+        Ok(super::wire::from_pull(pull))
     }
 }
 
