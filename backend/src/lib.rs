@@ -4,6 +4,8 @@
 //! `Ctx` extractor verifies the bearer token → `TenantTx` opens a transaction with
 //! `app.tenant_id` set so PostgreSQL row-level security isolates tenants → the
 //! handler parses input into domain types → `db` functions read and write → commit.
+//! The managers' web view (`web`, under `/app`) renders pages on the server and goes
+//! through the same sign-in, `TenantTx` and `db` functions.
 
 pub mod auth;
 pub mod cli;
@@ -16,3 +18,4 @@ pub mod seed;
 pub mod seed_inventory;
 pub mod state;
 pub mod telemetry;
+pub mod web;

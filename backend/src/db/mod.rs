@@ -9,6 +9,7 @@ pub mod idempotency;
 pub mod locations;
 pub mod mfa;
 pub mod picking;
+pub mod preferences;
 pub mod products;
 pub mod purchasing;
 pub mod reorder;
@@ -21,6 +22,7 @@ pub mod tenants;
 pub mod transfers;
 pub mod user_tokens;
 pub mod users;
+pub mod views;
 
 /// Runs the embedded migrations (as the schema owner).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");

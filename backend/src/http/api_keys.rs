@@ -91,6 +91,13 @@ async fn revoke_api_key(
     ClientIp(ip): ClientIp,
     AppPath(id): AppPath<Uuid>,
 ) -> ApiResult<AppJson<ApiKey>> {
+    let key = revoke(&mut tx, &ip, id).await?;
+    tx.commit().await?;
+    Ok(AppJson(key))
+}
+
+/// Revokes a key and records it (the caller commits); shared with the web view.
+pub(crate) async fn revoke(tx: &mut TenantTx, ip: &str, id: Uuid) -> ApiResult<ApiKey> {
     let key = db::api_keys::revoke(tx.conn(), id)
         .await?
         .ok_or_else(|| ApiError::not_found("API key"))?;
@@ -100,9 +107,8 @@ async fn revoke_api_key(
         AuthEvent::new("auth.api_key.revoked")
             .actor(actor)
             .subject_of("api_key", id)
-            .ip(&ip),
+            .ip(ip),
     )
     .await?;
-    tx.commit().await?;
-    Ok(AppJson(key))
+    Ok(key)
 }

@@ -156,7 +156,20 @@ async fn login(
     headers: HeaderMap,
     AppJson(input): AppJson<LoginRequest>,
 ) -> ApiResult<AppJson<LoginResponse>> {
-    enforce_limit(&state, attempts_limit(&state, "login-ip"), &ip).await?;
+    password_login(&state, &ip, &headers, input)
+        .await
+        .map(AppJson)
+}
+
+/// The password step of sign-in, shared by the API and the web view's form.
+pub(crate) async fn password_login(
+    state: &AppState,
+    ip: &str,
+    headers: &HeaderMap,
+    input: LoginRequest,
+) -> ApiResult<LoginResponse> {
+    let ip = ip.to_owned();
+    enforce_limit(state, attempts_limit(state, "login-ip"), &ip).await?;
     // Malformed identifiers fail exactly like unknown ones: no account enumeration.
     let slug = Slug::parse("tenant", &input.tenant).ok();
     let email = Email::parse("email", &input.email).ok();
@@ -165,12 +178,7 @@ async fn login(
         input.tenant.trim().to_lowercase(),
         input.email.trim().to_lowercase()
     );
-    enforce_limit(
-        &state,
-        attempts_limit(&state, "login-account"),
-        &account_key,
-    )
-    .await?;
+    enforce_limit(state, attempts_limit(state, "login-account"), &account_key).await?;
     let tenant_id = match &slug {
         Some(s) => db::tenants::id_by_slug(&state.db, s.as_str()).await?,
         None => None,
@@ -247,15 +255,15 @@ async fn login(
         )
         .await?;
         tx.commit().await?;
-        return Ok(AppJson(LoginResponse::MfaRequired(MfaChallenge {
+        return Ok(LoginResponse::MfaRequired(MfaChallenge {
             mfa_ticket: ticket,
             expires_in: ttl,
-        })));
+        }));
     }
     let user_id = user.id;
-    let tokens = complete_login(&state, tx, user, &ip, &headers, None).await?;
+    let tokens = complete_login(state, tx, user, &ip, headers, None).await?;
     tracing::info!(user_id = %user_id, "login ok");
-    Ok(AppJson(LoginResponse::Ok(Box::new(tokens))))
+    Ok(LoginResponse::Ok(Box::new(tokens)))
 }
 
 /// The last step of both sign-in paths (password only, or password then MFA): open
@@ -302,15 +310,26 @@ async fn mfa_verify(
     headers: HeaderMap,
     AppJson(input): AppJson<MfaVerifyRequest>,
 ) -> ApiResult<AppJson<TokenResponse>> {
-    enforce_limit(&state, attempts_limit(&state, "mfa-ip"), &ip).await?;
+    verify_mfa(&state, &ip, &headers, input).await.map(AppJson)
+}
+
+/// The second sign-in step, shared by the API and the web view's form.
+pub(crate) async fn verify_mfa(
+    state: &AppState,
+    ip: &str,
+    headers: &HeaderMap,
+    input: MfaVerifyRequest,
+) -> ApiResult<TokenResponse> {
+    let ip = ip.to_owned();
+    enforce_limit(state, attempts_limit(state, "mfa-ip"), &ip).await?;
     let ticket = state
         .keys
         .verify_mfa_ticket(&input.mfa_ticket)
         .await
         .map_err(|_| invalid_token("MFA ticket"))?;
     enforce_limit(
-        &state,
-        attempts_limit(&state, "mfa-account"),
+        state,
+        attempts_limit(state, "mfa-account"),
         &ticket.sub.to_string(),
     )
     .await?;
@@ -387,8 +406,7 @@ async fn mfa_verify(
             ))
         }
     };
-    let tokens = complete_login(&state, tx, user, &ip, &headers, Some(method)).await?;
-    Ok(AppJson(tokens))
+    complete_login(state, tx, user, &ip, headers, Some(method)).await
 }
 
 /// Exchange a refresh token for a new pair. Each refresh token works once; using
@@ -401,7 +419,17 @@ async fn refresh(
     ClientIp(ip): ClientIp,
     AppJson(input): AppJson<RefreshRequest>,
 ) -> ApiResult<AppJson<TokenResponse>> {
-    enforce_limit(&state, attempts_limit(&state, "refresh-ip"), &ip).await?;
+    refresh_tokens(&state, &ip, input).await.map(AppJson)
+}
+
+/// Rotates a refresh token into a new pair; shared by the API and the web view.
+pub(crate) async fn refresh_tokens(
+    state: &AppState,
+    ip: &str,
+    input: RefreshRequest,
+) -> ApiResult<TokenResponse> {
+    let ip = ip.to_owned();
+    enforce_limit(state, attempts_limit(state, "refresh-ip"), &ip).await?;
     let token = input.refresh_token.trim();
     let tenant =
         opaque::tenant_of(opaque::REFRESH, token).ok_or_else(|| invalid_token("refresh token"))?;
@@ -450,7 +478,7 @@ async fn refresh(
                 .await
                 .map_err(ApiError::Internal)?;
             tx.commit().await?;
-            Ok(AppJson(TokenResponse {
+            Ok(TokenResponse {
                 access_token,
                 token_type: "Bearer".into(),
                 expires_in: state.keys.access_ttl_secs(),
@@ -458,7 +486,7 @@ async fn refresh(
                 session_id: session,
                 mfa_setup_required: mfa_setup,
                 user: u,
-            }))
+            })
         }
     }
 }
@@ -467,7 +495,13 @@ async fn refresh(
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth",
     security(("bearer" = [])),
     responses((status = 204), ErrorResponses))]
-async fn logout(mut tx: TenantTx, ClientIp(ip): ClientIp) -> ApiResult<StatusCode> {
+async fn logout(tx: TenantTx, ClientIp(ip): ClientIp) -> ApiResult<StatusCode> {
+    sign_out(tx, &ip).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Ends the caller's session and records it; shared by the API and the web view.
+pub(crate) async fn sign_out(mut tx: TenantTx, ip: &str) -> ApiResult<()> {
     let (user, session) = (tx.ctx.user_id, tx.ctx.session_id);
     if let Some(sid) = session {
         db::sessions::revoke(tx.conn(), sid, "logout").await?;
@@ -477,12 +511,12 @@ async fn logout(mut tx: TenantTx, ClientIp(ip): ClientIp) -> ApiResult<StatusCod
         AuthEvent::new("auth.logout")
             .actor(user)
             .subject(user)
-            .ip(&ip)
+            .ip(ip)
             .details(json!({ "session_id": session })),
     )
     .await?;
     tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(())
 }
 
 /// The signed-in user.

@@ -25,7 +25,7 @@ use uuid::Uuid;
 
 use crate::auth::opaque;
 use crate::auth::rate_limit::Limit;
-use crate::auth::token::TokenError;
+use crate::auth::token::{Claims, TokenError};
 use crate::domain::permissions::Permission;
 use crate::error::ApiError;
 use crate::http::access::{enforce_limit, Access};
@@ -63,6 +63,19 @@ pub enum RecordScope {
 }
 
 impl Ctx {
+    /// The identity an access token carries (permissions are loaded by `TenantTx`).
+    pub fn from_claims(claims: Claims) -> Self {
+        Ctx {
+            tenant_id: claims.tid,
+            user_id: claims.sub,
+            roles: claims.roles,
+            session_id: Some(claims.sid),
+            api_key_id: None,
+            mfa_setup: claims.mfa_setup,
+            permissions: BTreeSet::new(),
+        }
+    }
+
     pub fn has_role(&self, role: &str) -> bool {
         self.roles.iter().any(|r| r == role)
     }
@@ -218,15 +231,7 @@ impl FromRequestParts<AppState> for Ctx {
                         ));
                     }
                 }
-                Ctx {
-                    tenant_id: claims.tid,
-                    user_id: claims.sub,
-                    roles: claims.roles,
-                    session_id: Some(claims.sid),
-                    api_key_id: None,
-                    mfa_setup: claims.mfa_setup,
-                    permissions: BTreeSet::new(),
-                }
+                Ctx::from_claims(claims)
             }
         };
         tracing::Span::current().record("tenant_id", tracing::field::display(ctx.tenant_id));
@@ -289,7 +294,27 @@ impl FromRequestParts<AppState> for TenantTx {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let mut ctx = Ctx::from_request_parts(parts, state).await?;
+        let ctx = Ctx::from_request_parts(parts, state).await?;
+        let during_mfa_setup = parts.uri.path().starts_with("/api/v1/auth/");
+        let access = parts.extensions.get::<Access>().copied();
+        let tx = TenantTx::open(state, ctx, access, during_mfa_setup).await?;
+        parts.extensions.insert(tx.ctx.clone());
+        Ok(tx)
+    }
+}
+
+impl TenantTx {
+    /// Opens the caller's tenant transaction: rate limit, live user and session,
+    /// permissions from their roles, and the route's declared access. Shared by the
+    /// API extractor and the web view (which finds the token in a cookie).
+    /// `during_mfa_setup` says whether the route is one a user who still has to
+    /// enrol in MFA may use.
+    pub async fn open(
+        state: &AppState,
+        mut ctx: Ctx,
+        access: Option<Access>,
+        during_mfa_setup: bool,
+    ) -> Result<Self, ApiError> {
         let limit = Limit {
             name: "api",
             count: state.settings.auth.api_requests_per_minute,
@@ -323,7 +348,7 @@ impl FromRequestParts<AppState> for TenantTx {
             }
             ctx.roles = roles;
             ctx.permissions = perms.iter().filter_map(|p| Permission::parse(p)).collect();
-            if ctx.mfa_setup && !parts.uri.path().starts_with("/api/v1/auth/") {
+            if ctx.mfa_setup && !during_mfa_setup {
                 return Err(ApiError::new(
                     StatusCode::FORBIDDEN,
                     ErrorCode::MfaSetupRequired,
@@ -331,15 +356,12 @@ impl FromRequestParts<AppState> for TenantTx {
                 ));
             }
         }
-        if let Some(Access::Permission(p)) = parts.extensions.get::<Access>() {
-            ctx.require(*p)?;
+        if let Some(Access::Permission(p)) = access {
+            ctx.require(p)?;
         }
-        parts.extensions.insert(ctx.clone());
         Ok(Self { tx, ctx })
     }
-}
 
-impl TenantTx {
     pub fn conn(&mut self) -> &mut PgConnection {
         &mut self.tx
     }

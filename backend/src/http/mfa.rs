@@ -45,6 +45,13 @@ pub fn mfa_required_for(settings: &serde_json::Value, roles: &[String]) -> bool 
     security(("bearer" = [])),
     responses((status = 200, body = TotpEnrolment), ErrorResponses))]
 async fn enroll_totp(mut tx: TenantTx) -> ApiResult<AppJson<TotpEnrolment>> {
+    let e = start_totp(&mut tx).await?;
+    tx.commit().await?;
+    Ok(AppJson(e))
+}
+
+/// Starts TOTP enrolment for the caller (the caller commits); shared with the web view.
+pub(crate) async fn start_totp(tx: &mut TenantTx) -> ApiResult<TotpEnrolment> {
     let user_id = tx.ctx.user_id;
     let user = db::users::get(tx.conn(), user_id)
         .await?
@@ -58,12 +65,11 @@ async fn enroll_totp(mut tx: TenantTx) -> ApiResult<AppJson<TotpEnrolment>> {
     let secret = totp::new_secret();
     db::mfa::start_enrolment(tx.conn(), user_id, &secret).await?;
     let e = totp::enrolment(&secret, "ElevateCRM", &user.email).map_err(ApiError::Internal)?;
-    tx.commit().await?;
-    Ok(AppJson(TotpEnrolment {
+    Ok(TotpEnrolment {
         secret: e.secret_base32,
         otpauth_url: e.otpauth_url,
         qr_png_data_url: e.qr_png_data_url,
-    }))
+    })
 }
 
 /// Confirm TOTP enrolment with a code from the app; answers the ten backup codes,
@@ -76,6 +82,18 @@ async fn confirm_totp(
     ClientIp(ip): ClientIp,
     AppJson(input): AppJson<TotpCode>,
 ) -> ApiResult<AppJson<BackupCodes>> {
+    let codes = confirm_totp_code(&mut tx, &ip, &input.code).await?;
+    tx.commit().await?;
+    Ok(AppJson(codes))
+}
+
+/// Confirms enrolment with a code and issues backup codes (the caller commits);
+/// shared with the web view.
+pub(crate) async fn confirm_totp_code(
+    tx: &mut TenantTx,
+    ip: &str,
+    code: &str,
+) -> ApiResult<BackupCodes> {
     let user = tx.ctx.user_id;
     let state = db::mfa::totp(tx.conn(), user)
         .await?
@@ -87,20 +105,16 @@ async fn confirm_totp(
         ));
     }
     let now = chrono::Utc::now().timestamp() as u64;
-    let step = totp::check(
-        &state.secret,
-        &input.code,
-        now,
-        state.last_used_step.max(0) as u64,
-    )
-    .map_err(|_| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorCode::InvalidMfaCode,
-            "The code is not right.",
-        )
-        .with_details(json!({ "field": "code" }))
-    })?;
+    let step = totp::check(&state.secret, code, now, state.last_used_step.max(0) as u64).map_err(
+        |_| {
+            ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::InvalidMfaCode,
+                "The code is not right.",
+            )
+            .with_details(json!({ "field": "code" }))
+        },
+    )?;
     db::mfa::accept_step(tx.conn(), user, step).await?;
     let codes = db::mfa::new_backup_codes(tx.conn(), user).await?;
     audit::record(
@@ -108,13 +122,12 @@ async fn confirm_totp(
         AuthEvent::new("auth.mfa.enrolled")
             .actor(user)
             .subject(user)
-            .ip(&ip),
+            .ip(ip),
     )
     .await?;
-    tx.commit().await?;
-    Ok(AppJson(BackupCodes {
+    Ok(BackupCodes {
         backup_codes: codes,
-    }))
+    })
 }
 
 /// Who must use a second factor in this tenant.

@@ -176,6 +176,7 @@ pub fn app(state: AppState) -> Router {
     let timeout = Duration::from_secs(state.settings.http.request_timeout_secs);
     api.merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", doc))
         .merge(brand::router())
+        .merge(crate::web::router(state.clone()))
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
@@ -254,7 +255,12 @@ async fn ensure_error_envelope(req: Request, next: Next) -> Response {
         .headers()
         .get(header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if is_json {
+    // The web view answers its errors as HTML pages; those pass unchanged.
+    let is_html = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if is_json || is_html {
         return resp;
     }
     let (code, message) = match status {

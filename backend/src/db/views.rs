@@ -1,0 +1,190 @@
+//! Read models for the managers' web view: figures the pages show that no API list
+//! answers in one query (stock value per warehouse, low stock, a move feed with names,
+//! a product's valuation layers). Read-only; row-level security applies as everywhere.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::db;
+
+/// Stock value of one warehouse.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WarehouseValue {
+    pub warehouse_id: Uuid,
+    pub name: String,
+    pub qty: Decimal,
+    pub value: Decimal,
+}
+
+/// Stock value per warehouse now, from the same valuation report as the API
+/// (`GET /api/v1/stock/valuation`), summed per warehouse. Warehouses without stock
+/// are listed with zero.
+pub async fn stock_value_by_warehouse(
+    conn: &mut PgConnection,
+) -> Result<Vec<WarehouseValue>, sqlx::Error> {
+    let lines = db::stock::value_report(&mut *conn, Utc::now(), None).await?;
+    let warehouses: Vec<(Uuid, String)> = sqlx::query_as(
+        "SELECT id, name FROM locations WHERE kind = 'warehouse' AND NOT archived ORDER BY path",
+    )
+    .fetch_all(conn)
+    .await?;
+    let mut sums: HashMap<Uuid, (Decimal, Decimal)> = HashMap::new();
+    for l in lines {
+        if let Some(w) = l.warehouse_id {
+            let e = sums.entry(w).or_default();
+            e.0 += l.qty;
+            e.1 += l.value;
+        }
+    }
+    Ok(warehouses
+        .into_iter()
+        .map(|(id, name)| {
+            let (qty, value) = sums.get(&id).copied().unwrap_or_default();
+            WarehouseValue {
+                warehouse_id: id,
+                name,
+                qty,
+                value,
+            }
+        })
+        .collect())
+}
+
+/// A stocked product at or below its reorder point.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct LowStock {
+    pub product_id: Uuid,
+    pub sku: String,
+    pub name: String,
+    pub on_hand: Decimal,
+    pub reorder_point: Decimal,
+}
+
+/// Stocked, active products whose on-hand quantity (physical locations) is at or below
+/// their reorder point (`properties.reorder_point`, 0 when not set), lowest cover first.
+pub async fn low_stock(conn: &mut PgConnection, limit: i64) -> Result<Vec<LowStock>, sqlx::Error> {
+    sqlx::query_as(
+        "WITH on_hand AS (
+            SELECT q.product_id, sum(q.qty) AS qty FROM quants q
+              JOIN locations l ON l.id = q.location_id
+             WHERE l.kind IN ('warehouse', 'zone', 'bin') GROUP BY q.product_id),
+         points AS (
+            SELECT p.id, p.sku, p.name,
+                   CASE WHEN jsonb_typeof(p.properties->'reorder_point') IN ('number', 'string')
+                             AND (p.properties->>'reorder_point') ~ '^[0-9]+(\\.[0-9]+)?$'
+                        THEN (p.properties->>'reorder_point')::numeric ELSE 0 END AS reorder_point
+              FROM products p WHERE NOT p.archived AND p.product_type = 'stocked')
+         SELECT pt.id AS product_id, pt.sku, pt.name, coalesce(o.qty, 0) AS on_hand, pt.reorder_point
+           FROM points pt LEFT JOIN on_hand o ON o.product_id = pt.id
+          WHERE coalesce(o.qty, 0) <= pt.reorder_point
+          ORDER BY coalesce(o.qty, 0) - pt.reorder_point, pt.sku LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// On-hand quantity (physical locations) of each of `ids`.
+pub async fn on_hand_of(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Decimal>, sqlx::Error> {
+    let rows: Vec<(Uuid, Decimal)> = sqlx::query_as(
+        "SELECT q.product_id, sum(q.qty) FROM quants q JOIN locations l ON l.id = q.location_id
+          WHERE q.product_id = ANY($1) AND l.kind IN ('warehouse', 'zone', 'bin')
+          GROUP BY q.product_id",
+    )
+    .bind(ids)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().collect())
+}
+
+/// A ledger move with the names a person reads.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct MoveLine {
+    pub seq: i64,
+    pub product_id: Uuid,
+    pub sku: String,
+    pub product_name: String,
+    pub qty: Decimal,
+    pub from_path: String,
+    pub to_path: String,
+    pub reason: String,
+    pub reference: Option<String>,
+    pub value: Decimal,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The latest moves, newest first, optionally of one product.
+pub async fn moves(
+    conn: &mut PgConnection,
+    product: Option<Uuid>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<MoveLine>, i64), sqlx::Error> {
+    let total: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM stock_moves WHERE ($1::uuid IS NULL OR product_id = $1)",
+    )
+    .bind(product)
+    .fetch_one(&mut *conn)
+    .await?;
+    let rows = sqlx::query_as(
+        "SELECT m.seq, m.product_id, p.sku, p.name AS product_name, m.qty,
+                f.path AS from_path, t.path AS to_path, m.reason, m.reference, m.value, m.created_at
+           FROM stock_moves m JOIN products p ON p.id = m.product_id
+           JOIN locations f ON f.id = m.from_location_id JOIN locations t ON t.id = m.to_location_id
+          WHERE ($1::uuid IS NULL OR m.product_id = $1)
+          ORDER BY m.seq DESC LIMIT $2 OFFSET $3",
+    )
+    .bind(product)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await?;
+    Ok((rows, total))
+}
+
+/// A receipt's valuation layer and what is left of it.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Layer {
+    pub seq: i64,
+    pub qty: Decimal,
+    pub unit_cost: Decimal,
+    pub value: Decimal,
+    pub remaining_qty: Decimal,
+    pub remaining_value: Decimal,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A product's valuation layers, oldest first.
+pub async fn layers(conn: &mut PgConnection, product: Uuid) -> Result<Vec<Layer>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT seq, qty, unit_cost, value, remaining_qty, remaining_value, created_at
+           FROM valuation_layers WHERE product_id = $1 ORDER BY seq LIMIT 200",
+    )
+    .bind(product)
+    .fetch_all(conn)
+    .await
+}
+
+/// The tenant's display name and brand colours.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Branding {
+    pub name: String,
+    pub brand_primary: String,
+    pub brand_accent: String,
+    pub settings: serde_json::Value,
+}
+
+pub async fn branding(conn: &mut PgConnection) -> Result<Branding, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT name, brand_primary, brand_accent, settings FROM tenants WHERE id = app_current_tenant()",
+    )
+    .fetch_one(conn)
+    .await
+}

@@ -1,0 +1,341 @@
+//! The web view's translation catalogue. Every string a page shows is a [`Key`] with
+//! its English and German text side by side, so a key cannot exist without both
+//! (the macro will not compile otherwise); a test checks none is left empty.
+//! Texts may hold `{name}` placeholders, filled by [`Lang::tf`].
+
+/// A language of the web view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    En,
+    De,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::De];
+
+    /// BCP 47 primary tag, for `lang` attributes and storage.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::De => "de",
+        }
+    }
+
+    /// The language's own name (never translated).
+    pub fn native_name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::De => "Deutsch",
+        }
+    }
+
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let primary = tag
+            .split(['-', '_', ';'])
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_ascii_lowercase();
+        Lang::ALL.into_iter().find(|l| l.tag() == primary)
+    }
+
+    /// The first supported language of an `Accept-Language` header.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        header.split(',').find_map(Lang::from_tag)
+    }
+
+    pub fn t(self, key: Key) -> &'static str {
+        key.text(self)
+    }
+
+    /// The text with `{name}` placeholders replaced.
+    pub fn tf(self, key: Key, args: &[(&str, &str)]) -> String {
+        let mut s = key.text(self).to_owned();
+        for (name, value) in args {
+            s = s.replace(&format!("{{{name}}}"), value);
+        }
+        s
+    }
+
+    /// A number formatted the way the language writes it (German swaps `.` and `,`).
+    pub fn number(self, value: rust_decimal::Decimal, decimals: u32) -> String {
+        let v = value.round_dp(decimals);
+        let s = format!("{:.*}", decimals as usize, v);
+        let (int, frac) = match s.split_once('.') {
+            Some((i, f)) => (i.to_owned(), Some(f.to_owned())),
+            None => (s.clone(), None),
+        };
+        let (neg, digits) = match int.strip_prefix('-') {
+            Some(d) => (true, d.to_owned()),
+            None => (false, int),
+        };
+        let (group, point) = match self {
+            Lang::En => (',', '.'),
+            Lang::De => ('.', ','),
+        };
+        let mut grouped = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                grouped.push(group);
+            }
+            grouped.push(c);
+        }
+        let mut out = String::new();
+        if neg {
+            out.push('-');
+        }
+        out.push_str(&grouped);
+        if let Some(f) = frac {
+            out.push(point);
+            out.push_str(&f);
+        }
+        out
+    }
+
+    /// A quantity without trailing zeros.
+    pub fn qty(self, value: rust_decimal::Decimal) -> String {
+        let n = value.normalize();
+        self.number(n, n.scale())
+    }
+}
+
+macro_rules! catalogue {
+    ($($key:ident => $en:literal, $de:literal;)+) => {
+        /// Identifies one UI string.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Key { $($key),+ }
+
+        impl Key {
+            pub const ALL: &'static [Key] = &[$(Key::$key),+];
+
+            fn text(self, lang: Lang) -> &'static str {
+                match self {
+                    $(Key::$key => match lang { Lang::En => $en, Lang::De => $de },)+
+                }
+            }
+        }
+    };
+}
+
+catalogue! {
+    AppName => "ElevateCRM", "ElevateCRM";
+    LogoAlt => "TECHGURU", "TECHGURU";
+    SkipToContent => "Skip to main content", "Zum Hauptinhalt springen";
+    MainNav => "Main navigation", "Hauptnavigation";
+    NavDashboard => "Dashboard", "Übersicht";
+    NavProducts => "Products", "Artikel";
+    NavUsers => "Users", "Benutzer";
+    NavRoles => "Roles", "Rollen";
+    NavApiKeys => "API keys", "API-Schlüssel";
+    NavAudit => "Audit log", "Prüfprotokoll";
+    NavMfa => "Two-factor sign-in", "Zwei-Faktor-Anmeldung";
+    UserMenu => "Account menu", "Kontomenü";
+    SignedInAs => "Signed in as {name}", "Angemeldet als {name}";
+    SignOut => "Sign out", "Abmelden";
+    ThemeLabel => "Theme", "Darstellung";
+    ThemeSystem => "System", "System";
+    ThemeLight => "Light", "Hell";
+    ThemeDark => "Dark", "Dunkel";
+    LanguageLabel => "Language", "Sprache";
+    Save => "Save", "Speichern";
+    Saved => "Saved.", "Gespeichert.";
+    // Sign-in
+    LoginTitle => "Sign in", "Anmelden";
+    LoginIntro => "Sign in to manage stock, counts and your team.", "Melden Sie sich an, um Bestand, Zählungen und Ihr Team zu verwalten.";
+    TenantLabel => "Company ID", "Firmenkennung";
+    TenantHint => "The short name of your company account, e.g. demo.", "Der Kurzname Ihres Firmenkontos, z. B. demo.";
+    EmailLabel => "E-mail", "E-Mail";
+    PasswordLabel => "Password", "Passwort";
+    SignIn => "Sign in", "Anmelden";
+    LoginFailed => "The company, e-mail or password is not right.", "Firma, E-Mail oder Passwort stimmen nicht.";
+    LoginLocked => "Too many failed attempts: try again later.", "Zu viele Fehlversuche: Bitte später erneut versuchen.";
+    MfaTitle => "Two-factor sign-in", "Zwei-Faktor-Anmeldung";
+    MfaIntro => "Enter the 6-digit code from your authenticator app.", "Geben Sie den 6-stelligen Code aus Ihrer Authenticator-App ein.";
+    MfaCodeLabel => "Code", "Code";
+    MfaBackupLabel => "Or a backup code", "Oder ein Backup-Code";
+    MfaVerify => "Verify", "Bestätigen";
+    MfaFailed => "The code is not right or was already used.", "Der Code ist falsch oder wurde bereits verwendet.";
+    MfaExpired => "The sign-in took too long; start again.", "Die Anmeldung hat zu lange gedauert; bitte neu beginnen.";
+    CsrfFailed => "The form expired; please try again.", "Das Formular ist abgelaufen; bitte erneut versuchen.";
+    // Dashboard
+    DashboardTitle => "Dashboard", "Übersicht";
+    DashboardIntro => "Drag widgets to reorder them, or use the move buttons.", "Ziehen Sie Kacheln, um sie neu anzuordnen, oder nutzen Sie die Verschiebe-Schaltflächen.";
+    WidgetStockValue => "Stock value by warehouse", "Lagerwert nach Lager";
+    WidgetLowStock => "Low stock", "Niedriger Bestand";
+    WidgetRecentMoves => "Recent stock moves", "Letzte Lagerbewegungen";
+    MoveUp => "Move {widget} up", "{widget} nach oben";
+    MoveDown => "Move {widget} down", "{widget} nach unten";
+    RemoveWidget => "Remove {widget}", "{widget} entfernen";
+    AddWidget => "Add widget", "Kachel hinzufügen";
+    AddWidgetLabel => "Widget to add", "Hinzuzufügende Kachel";
+    Add => "Add", "Hinzufügen";
+    AllWidgetsShown => "All widgets are on the dashboard.", "Alle Kacheln sind auf der Übersicht.";
+    DragHandle => "Drag to reorder {widget}", "{widget} zum Umordnen ziehen";
+    LayoutSaved => "Dashboard layout saved.", "Anordnung der Übersicht gespeichert.";
+    ChartStockValueDesc => "Bar chart of stock value per warehouse; the same figures are in the table below.", "Balkendiagramm des Lagerwerts je Lager; dieselben Zahlen stehen in der Tabelle darunter.";
+    ShowAsTable => "Show as table", "Als Tabelle anzeigen";
+    Total => "Total", "Summe";
+    NoWarehouses => "No warehouses yet.", "Noch keine Lager.";
+    NoLowStock => "No product is at or below its reorder point.", "Kein Artikel ist auf oder unter seinem Meldebestand.";
+    NoMoves => "No stock moves yet.", "Noch keine Lagerbewegungen.";
+    ReorderPoint => "Reorder point", "Meldebestand";
+    NotPermitted => "You do not have access to this.", "Sie haben darauf keinen Zugriff.";
+    // Columns and products
+    ColWarehouse => "Warehouse", "Lager";
+    ColValue => "Value", "Wert";
+    ColQty => "Quantity", "Menge";
+    ColSku => "SKU", "Artikelnr.";
+    ColName => "Name", "Name";
+    ColOnHand => "On hand", "Bestand";
+    ColType => "Type", "Art";
+    ColStatus => "Status", "Status";
+    ColDate => "Date", "Datum";
+    ColFrom => "From", "Von";
+    ColTo => "To", "Nach";
+    ColReason => "Reason", "Grund";
+    ColLocation => "Location", "Lagerplatz";
+    ColLot => "Lot", "Charge";
+    ColReserved => "Reserved", "Reserviert";
+    ColAvailable => "Available", "Verfügbar";
+    ColUnitCost => "Unit cost", "Stückkosten";
+    ColRemainingQty => "Remaining quantity", "Restmenge";
+    ColRemainingValue => "Remaining value", "Restwert";
+    ColCode => "Code", "Code";
+    ColSymbology => "Symbology", "Symbologie";
+    ColEmail => "E-mail", "E-Mail";
+    ColRoles => "Roles", "Rollen";
+    ColPermissions => "Permissions", "Berechtigungen";
+    ColCreated => "Created", "Erstellt";
+    ColLastUsed => "Last used", "Zuletzt genutzt";
+    ColActions => "Actions", "Aktionen";
+    ColKind => "Event", "Ereignis";
+    ColActor => "By", "Von";
+    ColSubject => "Subject", "Betreff";
+    ColSeq => "No.", "Nr.";
+    ColDetails => "Details", "Details";
+    ProductsTitle => "Products", "Artikel";
+    FiltersLabel => "Filter products", "Artikel filtern";
+    SearchLabel => "Search SKU, name or barcode", "Suche nach Artikelnr., Name oder Barcode";
+    IncludeArchived => "Include archived", "Archivierte einbeziehen";
+    StockFilterLabel => "Stock", "Bestand";
+    StockAny => "Any", "Alle";
+    StockLow => "At or below reorder point", "Auf oder unter Meldebestand";
+    ApplyFilters => "Apply", "Anwenden";
+    ResultsCount => "{count} products", "{count} Artikel";
+    NoProducts => "No products match.", "Keine Artikel gefunden.";
+    Pagination => "Pages", "Seiten";
+    PrevPage => "Previous page", "Vorherige Seite";
+    NextPage => "Next page", "Nächste Seite";
+    PageOf => "Page {page} of {pages}", "Seite {page} von {pages}";
+    Archived => "Archived", "Archiviert";
+    Active => "Active", "Aktiv";
+    Inactive => "Inactive", "Inaktiv";
+    TypeStocked => "Stocked", "Lagerartikel";
+    TypeConsumable => "Consumable", "Verbrauchsartikel";
+    TypeService => "Service", "Dienstleistung";
+    ProductDetails => "Product details", "Artikeldetails";
+    StockByLocation => "Stock by location", "Bestand nach Lagerplatz";
+    LedgerMoves => "Ledger moves", "Buchungen";
+    ValuationLayers => "Valuation layers", "Bewertungsschichten";
+    Barcodes => "Barcodes", "Barcodes";
+    NoStock => "No stock on hand.", "Kein Bestand.";
+    NoLayers => "No valuation layers.", "Keine Bewertungsschichten.";
+    NoBarcodes => "No barcodes.", "Keine Barcodes.";
+    BarcodeImageAlt => "{symbology} barcode {code}", "{symbology}-Barcode {code}";
+    BarcodeNotDrawn => "Shown as text only.", "Nur als Text angezeigt.";
+    Cost => "Cost", "Kosten";
+    Supplier => "Supplier", "Lieferant";
+    LeadTime => "Lead time (days)", "Lieferzeit (Tage)";
+    Unit => "Unit", "Einheit";
+    BackToProducts => "Back to products", "Zurück zu den Artikeln";
+    LiveUpdates => "Figures update live.", "Zahlen werden live aktualisiert.";
+    // Admin
+    UsersTitle => "Users", "Benutzer";
+    RolesTitle => "Roles", "Rollen";
+    BuiltIn => "Built-in", "Vordefiniert";
+    Custom => "Custom", "Benutzerdefiniert";
+    ApiKeysTitle => "API keys", "API-Schlüssel";
+    NoApiKeys => "No API keys.", "Keine API-Schlüssel.";
+    Revoke => "Revoke {name}", "{name} widerrufen";
+    Revoked => "Revoked", "Widerrufen";
+    Never => "Never", "Nie";
+    AuditTitle => "Audit log", "Prüfprotokoll";
+    AuditIntro => "Every change and sign-in, newest first. The log is append-only and hash-chained.", "Jede Änderung und Anmeldung, neueste zuerst. Das Protokoll ist unveränderlich und verkettet.";
+    AuditFilterLabel => "Event kind (e.g. auth. or stock.moved)", "Ereignisart (z. B. auth. oder stock.moved)";
+    NoEvents => "No events.", "Keine Ereignisse.";
+    // MFA settings
+    MfaSettingsTitle => "Two-factor sign-in", "Zwei-Faktor-Anmeldung";
+    MfaOn => "Two-factor sign-in is on for your account.", "Die Zwei-Faktor-Anmeldung ist für Ihr Konto aktiv.";
+    MfaOff => "Two-factor sign-in is off. Turn it on to protect your account.", "Die Zwei-Faktor-Anmeldung ist aus. Schalten Sie sie ein, um Ihr Konto zu schützen.";
+    MfaRequiredNotice => "Your organisation requires two-factor sign-in: set it up to continue.", "Ihre Organisation verlangt die Zwei-Faktor-Anmeldung: Richten Sie sie ein, um fortzufahren.";
+    MfaStart => "Set up an authenticator", "Authenticator einrichten";
+    MfaScan => "Scan this code with your authenticator app, or type the key below, then enter the code it shows.", "Scannen Sie diesen Code mit Ihrer Authenticator-App oder geben Sie den Schlüssel unten ein, dann den angezeigten Code.";
+    MfaQrAlt => "QR code for your authenticator app", "QR-Code für Ihre Authenticator-App";
+    MfaSecretLabel => "Key", "Schlüssel";
+    MfaConfirm => "Turn on", "Einschalten";
+    MfaBackupCodes => "Backup codes", "Backup-Codes";
+    MfaBackupIntro => "Keep these codes somewhere safe. Each works once if you lose your phone. They are shown only now.", "Bewahren Sie diese Codes sicher auf. Jeder funktioniert einmal, falls Sie Ihr Telefon verlieren. Sie werden nur jetzt angezeigt.";
+    MfaWrongCode => "The code is not right.", "Der Code ist falsch.";
+    ContinueToDashboard => "Continue to the dashboard", "Weiter zur Übersicht";
+    // Errors
+    ErrorTitle => "Something went wrong", "Etwas ist schiefgelaufen";
+    ErrorNotFound => "This page does not exist.", "Diese Seite gibt es nicht.";
+    ErrorForbidden => "You do not have permission to see this page.", "Sie haben keine Berechtigung für diese Seite.";
+    ErrorServer => "Something went wrong on our side. Try again in a moment.", "Bei uns ist etwas schiefgelaufen. Bitte gleich erneut versuchen.";
+    ErrorRateLimited => "Too many requests; wait a moment and try again.", "Zu viele Anfragen; bitte kurz warten und erneut versuchen.";
+    BackHome => "Back to the dashboard", "Zurück zur Übersicht";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_has_text_in_every_language() {
+        for key in Key::ALL {
+            for lang in Lang::ALL {
+                assert!(!lang.t(*key).trim().is_empty(), "{key:?} empty in {lang:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn placeholders_match_between_languages() {
+        let names = |s: &str| {
+            let mut v: Vec<String> = s
+                .split('{')
+                .skip(1)
+                .filter_map(|p| p.split_once('}').map(|(n, _)| n.to_owned()))
+                .collect();
+            v.sort();
+            v
+        };
+        for key in Key::ALL {
+            assert_eq!(
+                names(Lang::En.t(*key)),
+                names(Lang::De.t(*key)),
+                "placeholders differ for {key:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn accept_language_picks_the_first_supported() {
+        assert_eq!(
+            Lang::from_accept_language("fr-FR,de-DE;q=0.8,en;q=0.5"),
+            Some(Lang::De)
+        );
+        assert_eq!(Lang::from_accept_language("fr"), None);
+        assert_eq!(Lang::from_accept_language("en-GB"), Some(Lang::En));
+    }
+
+    #[test]
+    fn numbers_are_grouped_per_language() {
+        let d = rust_decimal::Decimal::new(123456789, 2);
+        assert_eq!(Lang::En.number(d, 2), "1,234,567.89");
+        assert_eq!(Lang::De.number(d, 2), "1.234.567,89");
+        assert_eq!(Lang::De.number(-d, 0), "-1.234.568");
+        assert_eq!(Lang::En.qty(rust_decimal::Decimal::new(1500, 2)), "15");
+    }
+}

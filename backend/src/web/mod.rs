@@ -1,0 +1,220 @@
+//! The managers' companion web view under `/app`: server-rendered pages written as
+//! Dioxus components (rendered with `dioxus-ssr`), enhanced by one small script
+//! (live updates, drag and drop, theme switch without reload). It sits beside the
+//! JSON API, not in it: pages and form posts use the same sign-in functions, the same
+//! `TenantTx` (permissions, live session, row-level security) and the same `db`
+//! functions as the API; the token lives in an HttpOnly cookie and every form carries
+//! a CSRF token.
+
+pub mod barcode;
+pub mod i18n;
+pub mod layout;
+pub mod pages;
+pub mod session;
+pub mod theme;
+
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post, MethodRouter};
+use axum::{Extension, Router};
+use dioxus::prelude::*;
+use shared_types::api::ErrorCode;
+
+use crate::domain::permissions::Permission;
+use crate::error::ApiError;
+use crate::http::access::Access;
+use crate::state::AppState;
+use i18n::{Key, Lang};
+
+pub const APP_CSS: &str = include_str!("static/app.css");
+pub const APP_JS: &str = include_str!("static/app.js");
+
+fn needs(perm: Permission, route: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    route.route_layer(Extension(Access::Permission(perm)))
+}
+
+fn signed_in(route: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    route.route_layer(Extension(Access::Authenticated))
+}
+
+/// Every `/app` route.
+pub fn router(state: AppState) -> Router<AppState> {
+    use pages::{admin, dashboard, login, products};
+    Router::new()
+        .route("/app/static/app.css", get(css))
+        .route("/app/static/app.js", get(js))
+        .route("/app/login", get(login::form).post(login::submit))
+        .route("/app/login/mfa", post(login::submit_mfa))
+        .route("/app/logout", signed_in(post(login::logout)))
+        .route("/app", signed_in(get(dashboard::page)))
+        .route("/app/", get(|| async { Redirect::to("/app") }))
+        .route(
+            "/app/dashboard/layout",
+            signed_in(post(dashboard::save_layout)),
+        )
+        .route(
+            "/app/preferences",
+            signed_in(post(dashboard::save_preferences)),
+        )
+        .route(
+            "/app/inventory/products",
+            needs(Permission::ProductRead, get(products::list)),
+        )
+        .route(
+            "/app/inventory/products/{id}",
+            needs(Permission::ProductRead, get(products::detail)),
+        )
+        .route(
+            "/app/admin/users",
+            needs(Permission::UsersRead, get(admin::users)),
+        )
+        .route(
+            "/app/admin/roles",
+            needs(Permission::UsersRead, get(admin::roles)),
+        )
+        .route(
+            "/app/admin/api-keys",
+            needs(Permission::ApiKeysManage, get(admin::api_keys)),
+        )
+        .route(
+            "/app/admin/api-keys/{id}/revoke",
+            needs(Permission::ApiKeysManage, post(admin::revoke_api_key)),
+        )
+        .route(
+            "/app/admin/audit",
+            needs(Permission::AuditRead, get(admin::audit)),
+        )
+        .route("/app/settings/mfa", signed_in(get(admin::mfa)))
+        .route(
+            "/app/settings/mfa/enroll",
+            signed_in(post(admin::mfa_enroll)),
+        )
+        .route(
+            "/app/settings/mfa/confirm",
+            signed_in(post(admin::mfa_confirm)),
+        )
+        .route("/app/{*rest}", get(not_found).post(not_found))
+        .layer(middleware::from_fn_with_state(
+            state,
+            session::session_layer,
+        ))
+}
+
+async fn not_found(req: Request) -> Response {
+    WebError::NotFound(session::request_lang(req.headers())).into_response()
+}
+
+async fn css() -> Response {
+    static_asset("text/css; charset=utf-8", APP_CSS)
+}
+
+async fn js() -> Response {
+    static_asset("text/javascript; charset=utf-8", APP_JS)
+}
+
+fn static_asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A page handler's failure, answered as an HTML page (or a redirect to sign-in).
+#[derive(Debug)]
+pub enum WebError {
+    /// No valid session: go to the sign-in page.
+    SignIn,
+    /// The tenant requires MFA and the user has not enrolled yet.
+    MfaSetup,
+    Csrf(Lang),
+    NotFound(Lang),
+    Api(ApiError, Lang),
+}
+
+pub type WebResult<T> = Result<T, WebError>;
+
+impl WebError {
+    pub fn from_api(e: ApiError, lang: Lang) -> Self {
+        match (e.status(), e.code()) {
+            (StatusCode::UNAUTHORIZED, _) => WebError::SignIn,
+            (_, ErrorCode::MfaSetupRequired) => WebError::MfaSetup,
+            _ => WebError::Api(e, lang),
+        }
+    }
+}
+
+impl From<ApiError> for WebError {
+    fn from(e: ApiError) -> Self {
+        WebError::from_api(e, Lang::En)
+    }
+}
+
+impl From<sqlx::Error> for WebError {
+    fn from(e: sqlx::Error) -> Self {
+        WebError::Api(ApiError::from(e), Lang::En)
+    }
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, lang, message) = match self {
+            WebError::SignIn => return Redirect::to("/app/login").into_response(),
+            WebError::MfaSetup => return Redirect::to("/app/settings/mfa").into_response(),
+            WebError::Csrf(lang) => (StatusCode::FORBIDDEN, lang, Key::CsrfFailed),
+            WebError::NotFound(lang) => (StatusCode::NOT_FOUND, lang, Key::ErrorNotFound),
+            WebError::Api(e, lang) => {
+                let status = e.status();
+                let key = match status {
+                    StatusCode::FORBIDDEN => Key::ErrorForbidden,
+                    StatusCode::NOT_FOUND => Key::ErrorNotFound,
+                    StatusCode::TOO_MANY_REQUESTS => Key::ErrorRateLimited,
+                    s if s.is_server_error() => {
+                        // Logged once here; the page never shows the cause.
+                        tracing::error!(error = %e, "web page failed");
+                        Key::ErrorServer
+                    }
+                    _ => Key::ErrorServer,
+                };
+                (status, lang, key)
+            }
+        };
+        let html = layout::bare_page(
+            lang,
+            lang.t(Key::ErrorTitle),
+            rsx! {
+                h1 { {lang.t(Key::ErrorTitle)} }
+                p { {lang.t(message)} }
+                p { a { href: "/app", {lang.t(Key::BackHome)} } }
+            },
+        );
+        (status, html).into_response()
+    }
+}
+
+/// Renders the `<head>` and `<body>` element trees into a complete HTML document
+/// (Dioxus has no `<html>` element; the root is written here).
+pub fn document(lang: Lang, theme: &str, head: Element, body: Element) -> Html<String> {
+    let mut out = format!(
+        "<!doctype html><html lang=\"{}\" data-theme=\"{}\">",
+        lang.tag(),
+        theme
+    );
+    let mut renderer = dioxus_ssr::Renderer::new();
+    out.push_str(&renderer.render_element(head));
+    out.push_str(&renderer.render_element(body));
+    out.push_str("</html>");
+    Html(out)
+}
+
+/// `true` for requests made by the page script (they want a status, not a page).
+pub fn from_script(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get("x-requested-with")
+        .is_some_and(|v| v.as_bytes() == b"fetch")
+}

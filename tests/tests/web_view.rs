@@ -1,0 +1,358 @@
+//! The managers' web view in real headless Chromium (Debian `chromium`, driven by npm
+//! `playwright-core`; see tests/browser/). The server runs on a fresh database with the
+//! demo tenant and some stock; the admin turns on TOTP through the API, then the
+//! browser signs in with a code, switches the theme and reorders the dashboard (both
+//! must survive a reload), and visits every page in both themes running axe-core and
+//! checking the layout at 375 px. Screenshots go to `$ELEVATE_ARTIFACTS/web`
+//! (default `artifacts/web`).
+
+use std::path::PathBuf;
+
+use elevate_backend::seed::{seed_demo, DEMO_ADMIN_EMAIL, DEMO_SLUG};
+use elevate_tests::TestApp;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+pub fn artifacts_dir() -> PathBuf {
+    std::env::var_os("ELEVATE_ARTIFACTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("artifacts"))
+        .join("web")
+}
+
+fn totp_code(secret_b32: &str, at: u64) -> String {
+    let secret = totp_rs::Secret::Encoded(secret_b32.to_owned())
+        .to_bytes()
+        .unwrap();
+    totp_rs::TOTP::new_unchecked(
+        totp_rs::Algorithm::SHA1,
+        6,
+        1,
+        30,
+        secret,
+        None,
+        String::new(),
+    )
+    .generate(at)
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().unwrap().to_owned()
+}
+
+/// Two warehouses with bins, products with barcodes, receipts at cost, so every
+/// dashboard widget and the product page have figures. Returns a product id.
+pub async fn stock_fixture(app: &TestApp, token: &str) -> String {
+    let loc = |body: Value| async move {
+        let r = app.post("/api/v1/locations", Some(token), &body).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        id(&r.body)
+    };
+    let berlin = loc(json!({"kind": "warehouse", "code": "BER", "name": "Berlin Central"})).await;
+    let hamburg = loc(json!({"kind": "warehouse", "code": "HAM", "name": "Hamburg Port"})).await;
+    let bin_b =
+        loc(json!({"kind": "bin", "parent_id": berlin, "code": "A-01", "name": "Aisle A bin 1"}))
+            .await;
+    let bin_h =
+        loc(json!({"kind": "bin", "parent_id": hamburg, "code": "B-07", "name": "Aisle B bin 7"}))
+            .await;
+    let all = app.get("/api/v1/locations?limit=100", Some(token)).await;
+    let supplier = all.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["kind"] == "supplier")
+        .map(id)
+        .expect("supplier location");
+    let products = [
+        (
+            "DRL-100",
+            "Cordless drill 18 V",
+            "4006381333931",
+            "ean13",
+            "89.50",
+            "40",
+            "10",
+        ),
+        (
+            "SAW-220",
+            "Circular saw 1400 W",
+            "SAW-220-EU",
+            "code128",
+            "120.00",
+            "6",
+            "8",
+        ),
+        (
+            "GLV-005",
+            "Work gloves, size L",
+            "https://demo.example/p/GLV-005",
+            "qr",
+            "3.20",
+            "300",
+            "50",
+        ),
+    ];
+    let mut first = None;
+    for (sku, name, code, sym, cost, qty, reorder) in products {
+        let r = app
+            .post(
+                "/api/v1/products",
+                Some(token),
+                &json!({
+                    "sku": sku, "name": name, "cost": cost,
+                    "supplier_info": {"supplier_name": "Bosch Handel", "lead_time_days": 5},
+                    "properties": {"reorder_point": reorder},
+                    "barcodes": [{"symbology": sym, "code": code}]
+                }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let pid = id(&r.body);
+        for (bin, share) in [(&bin_b, 3), (&bin_h, 1)] {
+            let q: u32 = qty.parse::<u32>().unwrap() * share / 4;
+            let r = app
+                .post(
+                    "/api/v1/stock/moves",
+                    Some(token),
+                    &json!({"product_id": pid, "qty": q.to_string(), "from_location_id": supplier,
+                            "to_location_id": bin, "unit_cost": cost, "reason": "receipt", "reference": "PO-1001"}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        }
+        first.get_or_insert(pid);
+    }
+    first.unwrap()
+}
+
+/// Turns on TOTP for the signed-in user; the confirming code is the previous step's,
+/// so the browser's code for the current step is not a replay.
+async fn enable_totp(app: &TestApp, token: &str) -> String {
+    let r = app
+        .post("/api/v1/auth/mfa/totp/enroll", Some(token), &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let secret = r.body["secret"].as_str().unwrap().to_owned();
+    let code = totp_code(&secret, now() - 30);
+    let r = app
+        .post(
+            "/api/v1/auth/mfa/totp/confirm",
+            Some(token),
+            &json!({ "code": code }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    secret
+}
+
+/// Runs a browser script with a JSON config; answers its JSON report.
+pub async fn run_browser(script: &str, base: &str, config: &Value) -> Value {
+    let dir = root().join("tests/browser");
+    assert!(
+        dir.join("node_modules/playwright-core").exists(),
+        "browser test packages missing: run ./scripts/test (or scripts/test.d/20-browser.sh)"
+    );
+    let cfg = std::env::temp_dir().join(format!("elevate-web-{}.json", uuid::Uuid::new_v4()));
+    std::fs::write(&cfg, config.to_string()).unwrap();
+    let out = tokio::process::Command::new("node")
+        .arg(script)
+        .arg(base)
+        .arg(&cfg)
+        .current_dir(&dir)
+        .output()
+        .await
+        .expect("node runs");
+    let _ = std::fs::remove_file(&cfg);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "browser script failed:\n{stderr}\n{stdout}"
+    );
+    serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("bad JSON from the browser script ({e}):\n{stdout}\n{stderr}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn managers_sign_in_with_mfa_keep_theme_and_layout_and_every_page_is_accessible_at_phone_width(
+) {
+    let app = TestApp::spawn().await.unwrap();
+    let demo = seed_demo(&app.db.owner).await.unwrap();
+    let token = app.login(DEMO_SLUG, DEMO_ADMIN_EMAIL, &demo.password).await;
+    let product = stock_fixture(&app, &token).await;
+    let secret = enable_totp(&app, &token).await;
+
+    let artifacts = artifacts_dir();
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let report = run_browser(
+        "web_view.mjs",
+        &app.base,
+        &json!({
+            "tenant": DEMO_SLUG,
+            "email": DEMO_ADMIN_EMAIL,
+            "password": demo.password,
+            "totp_secret": secret,
+            "product_id": product,
+            "artifacts": artifacts,
+        }),
+    )
+    .await;
+    eprintln!("{}", serde_json::to_string_pretty(&report).unwrap());
+
+    // Acceptance 1: sign-in with MFA, theme and layout persisted across reloads.
+    assert_eq!(report["login"]["mfa_step_shown"], true, "{report}");
+    assert_eq!(report["login"]["signed_in"], true, "{report}");
+    assert_eq!(report["theme"]["after_reload"], "dark", "{report}");
+    assert_eq!(
+        report["layout"]["keyboard_after_reload"], report["layout"]["keyboard_expected"],
+        "{report}"
+    );
+    assert_eq!(
+        report["layout"]["drag_after_reload"], report["layout"]["drag_expected"],
+        "{report}"
+    );
+    assert_ne!(
+        report["layout"]["drag_expected"], report["layout"]["keyboard_expected"],
+        "drag and drop changed nothing: {report}"
+    );
+
+    // The preferences are stored server-side, per user.
+    let stored: (String, Value) = sqlx::query_as(
+        "SELECT p.theme, p.dashboard FROM user_preferences p JOIN users u ON u.id = p.user_id
+          WHERE u.email = $1",
+    )
+    .bind(DEMO_ADMIN_EMAIL)
+    .fetch_one(&app.db.owner)
+    .await
+    .unwrap();
+    assert_eq!(stored.1, report["layout"]["drag_expected"]);
+
+    // Acceptance 2 and 3: every page, both themes: no serious/critical axe violations,
+    // no horizontal overflow at 375 px, screenshots saved.
+    let pages = report["pages"].as_array().unwrap();
+    assert!(pages.len() >= 18, "pages checked: {}", pages.len());
+    for p in pages {
+        assert_eq!(
+            p["axe_serious"].as_array().map(Vec::len),
+            Some(0),
+            "axe violations on {} ({}): {}",
+            p["name"],
+            p["theme"],
+            p["axe_serious"]
+        );
+        assert_eq!(
+            p["overflow_375"], false,
+            "{} overflows at 375 px: {p}",
+            p["name"]
+        );
+        assert!(p["status"].as_u64() == Some(200), "{p}");
+        for shot in p["screenshots"].as_array().unwrap() {
+            assert!(
+                std::path::Path::new(shot.as_str().unwrap()).exists(),
+                "missing {shot}"
+            );
+        }
+    }
+    for theme in ["light", "dark"] {
+        assert!(
+            pages
+                .iter()
+                .any(|p| p["theme"] == theme && p["name"] == "dashboard"),
+            "dashboard not checked in {theme}"
+        );
+    }
+    // The product page drew its barcodes as images.
+    let product_page = pages.iter().find(|p| p["name"] == "product").unwrap();
+    assert!(
+        product_page["barcode_images"].as_u64().unwrap() >= 1,
+        "{product_page}"
+    );
+}
+
+/// Time to first render of the dashboard with demo-sized data (200 products with stock
+/// in two warehouses), against `/health/live` in the same browser and run. Run by
+/// `scripts/bench-web`, which records the figures in docs/BENCHMARKS.md.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "benchmark: run scripts/bench-web"]
+async fn bench_dashboard_first_render() {
+    let app = TestApp::spawn().await.unwrap();
+    let demo = seed_demo(&app.db.owner).await.unwrap();
+    let token = app.login(DEMO_SLUG, DEMO_ADMIN_EMAIL, &demo.password).await;
+    stock_fixture(&app, &token).await;
+    let all = app.get("/api/v1/locations?limit=100", Some(&token)).await;
+    let find = |pred: &dyn Fn(&Value) -> bool| {
+        all.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| pred(l))
+            .map(id)
+            .collect::<Vec<_>>()
+    };
+    let supplier = find(&|l| l["kind"] == "supplier")[0].clone();
+    let bins = find(&|l| l["kind"] == "bin");
+    let products: usize = std::env::var("ELEVATE_BENCH_PRODUCTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200);
+    for i in 0..products {
+        let r = app
+            .post(
+                "/api/v1/products",
+                Some(&token),
+                &json!({"sku": format!("BLK-{i:04}"), "name": format!("Bulk item {i}"),
+                        "cost": format!("{}.{:02}", 1 + i % 90, i % 100),
+                        "properties": {"reorder_point": (i % 7).to_string()}}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let pid = id(&r.body);
+        let r = app
+            .post(
+                "/api/v1/stock/moves",
+                Some(&token),
+                &json!({"product_id": pid, "qty": ((i * 37) % 50 + 1).to_string(),
+                        "from_location_id": supplier, "to_location_id": bins[i % bins.len()],
+                        "unit_cost": format!("{}.00", 1 + i % 90), "reason": "receipt"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    let rounds: u32 = std::env::var("ELEVATE_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    let report = run_browser(
+        "bench.mjs",
+        &app.base,
+        &json!({
+            "tenant": DEMO_SLUG,
+            "email": DEMO_ADMIN_EMAIL,
+            "password": demo.password,
+            "rounds": rounds,
+        }),
+    )
+    .await;
+    let out = artifacts_dir().join("bench.json");
+    std::fs::create_dir_all(artifacts_dir()).unwrap();
+    let mut report = report;
+    report["products"] = json!(products + 3);
+    std::fs::write(&out, serde_json::to_string_pretty(&report).unwrap()).unwrap();
+    println!("{}", serde_json::to_string_pretty(&report).unwrap());
+    assert!(report["dashboard"]["fcp"]["median"].is_number(), "{report}");
+}
