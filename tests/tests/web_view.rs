@@ -356,3 +356,169 @@ async fn bench_dashboard_first_render() {
     println!("{}", serde_json::to_string_pretty(&report).unwrap());
     assert!(report["dashboard"]["fcp"]["median"].is_number(), "{report}");
 }
+
+/// A cookie jar just big enough for these tests.
+#[derive(Default)]
+struct Jar(std::collections::BTreeMap<String, String>);
+
+impl Jar {
+    fn take(&mut self, resp: &reqwest::Response) {
+        for v in resp.headers().get_all("set-cookie") {
+            let v = v.to_str().unwrap();
+            let (pair, _) = v.split_once(';').unwrap_or((v, ""));
+            let (k, val) = pair.split_once('=').unwrap();
+            if val.is_empty() {
+                self.0.remove(k);
+            } else {
+                self.0.insert(k.to_owned(), val.to_owned());
+            }
+        }
+    }
+
+    fn header(&self) -> String {
+        self.0
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+#[tokio::test]
+async fn web_pages_need_a_session_and_csrf_token_and_stay_inside_the_tenant() {
+    let app = TestApp::spawn().await.unwrap();
+    let alpha = app.sign_up("alpha").await;
+    let beta = app.sign_up("beta").await;
+    let r = app
+        .post(
+            "/api/v1/products",
+            Some(&beta.token),
+            &json!({"sku": "BETA-1", "name": "Beta secret"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let beta_product = id(&r.body);
+
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut jar = Jar::default();
+
+    // Without a session every page sends the browser to sign in.
+    let r = http.get(app.url("/app")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/app/login");
+
+    let r = http.get(app.url("/app/login")).send().await.unwrap();
+    jar.take(&r);
+    let csrf = jar.0.get("elevate_csrf").cloned().expect("a CSRF cookie");
+    let set = r.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+
+    // A sign-in without the CSRF field is refused; with it, cookies hold the tokens.
+    let form = [
+        ("tenant", "alpha"),
+        ("email", alpha.admin_email.as_str()),
+        ("password", elevate_tests::server::TEST_PASSWORD),
+    ];
+    let r = http
+        .post(app.url("/app/login"))
+        .header("cookie", jar.header())
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let mut with_csrf = form.to_vec();
+    with_csrf.push(("_csrf", csrf.as_str()));
+    let r = http
+        .post(app.url("/app/login"))
+        .header("cookie", jar.header())
+        .form(&with_csrf)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    jar.take(&r);
+    assert!(jar.0.contains_key("elevate_at") && jar.0.contains_key("elevate_rt"));
+
+    let page = |path: &str| {
+        http.get(app.url(path))
+            .header("cookie", jar.header())
+            .header("accept-language", "de-DE,de;q=0.9")
+            .send()
+    };
+    let r = page("/app").await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains(r#"<html lang="de" data-theme="system">"#),
+        "{html}"
+    );
+    assert!(
+        html.contains("Übersicht"),
+        "German texts for a German browser"
+    );
+    assert!(
+        html.contains("alpha Ltd"),
+        "the tenant's name is in the header"
+    );
+    assert!(html.contains(r#"href="/favicon.ico""#));
+
+    // Another tenant's product does not exist here (row-level security).
+    let r = page(&format!("/app/inventory/products/{beta_product}"))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = page("/app/inventory/products?q=BETA").await.unwrap();
+    let html = r.text().await.unwrap();
+    assert!(!html.contains("Beta secret"));
+
+    // Preferences: CSRF required; stored per user.
+    let r = http
+        .post(app.url("/app/preferences"))
+        .header("cookie", jar.header())
+        .form(&[("theme", "dark")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = http
+        .post(app.url("/app/preferences"))
+        .header("cookie", jar.header())
+        .header("x-requested-with", "fetch")
+        .form(&[
+            ("theme", "dark"),
+            ("language", "en"),
+            ("_csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NO_CONTENT);
+    let html = page("/app").await.unwrap().text().await.unwrap();
+    assert!(html.contains(r#"<html lang="en" data-theme="dark">"#));
+
+    // Signing out ends the session: the old cookie no longer opens pages.
+    let old = jar.header();
+    let r = http
+        .post(app.url("/app/logout"))
+        .header("cookie", jar.header())
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = http
+        .get(app.url("/app"))
+        .header("cookie", old)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/app/login");
+}
