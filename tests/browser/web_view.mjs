@@ -14,10 +14,11 @@ const widgetOrder = (page) =>
   page.$$eval('#widgets > li.widget', (els) => els.map((e) => e.getAttribute('data-widget')));
 
 const browser = await launch();
+let page;
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' });
-  const page = await context.newPage();
-  page.setDefaultTimeout(15000);
+  page = await context.newPage();
+  page.setDefaultTimeout(30000);
 
   // 1. Sign in: password, then the TOTP code.
   await page.goto(base + '/app');
@@ -123,6 +124,11 @@ try {
   }
 } catch (e) {
   report.error = String(e && e.stack || e);
+  if (page) {
+    report.error_url = page.url();
+    report.error_text = (await page.textContent('body').catch(() => '')).slice(0, 500);
+    await page.screenshot({ path: join(cfg.artifacts, 'error.png'), fullPage: true }).catch(() => {});
+  }
   console.log(JSON.stringify(report));
   await browser.close();
   process.exit(1);

@@ -54,90 +54,17 @@ fn id(v: &Value) -> String {
     v["id"].as_str().unwrap().to_owned()
 }
 
-/// Two warehouses with bins, products with barcodes, receipts at cost, so every
-/// dashboard widget and the product page have figures. Returns a product id.
-pub async fn stock_fixture(app: &TestApp, token: &str) -> String {
-    let loc = |body: Value| async move {
-        let r = app.post("/api/v1/locations", Some(token), &body).await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-        id(&r.body)
-    };
-    let berlin = loc(json!({"kind": "warehouse", "code": "BER", "name": "Berlin Central"})).await;
-    let hamburg = loc(json!({"kind": "warehouse", "code": "HAM", "name": "Hamburg Port"})).await;
-    let bin_b =
-        loc(json!({"kind": "bin", "parent_id": berlin, "code": "A-01", "name": "Aisle A bin 1"}))
-            .await;
-    let bin_h =
-        loc(json!({"kind": "bin", "parent_id": hamburg, "code": "B-07", "name": "Aisle B bin 7"}))
-            .await;
-    let all = app.get("/api/v1/locations?limit=100", Some(token)).await;
-    let supplier = all.body["items"]
+/// A product of the demo inventory seed that has a barcode.
+pub async fn demo_product(app: &TestApp, token: &str) -> String {
+    let r = app.get("/api/v1/products?limit=50", Some(token)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body["items"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|l| l["kind"] == "supplier")
+        .find(|p| p["barcodes"].as_array().is_some_and(|b| !b.is_empty()))
         .map(id)
-        .expect("supplier location");
-    let products = [
-        (
-            "DRL-100",
-            "Cordless drill 18 V",
-            "4006381333931",
-            "ean13",
-            "89.50",
-            "40",
-            "10",
-        ),
-        (
-            "SAW-220",
-            "Circular saw 1400 W",
-            "SAW-220-EU",
-            "code128",
-            "120.00",
-            "6",
-            "8",
-        ),
-        (
-            "GLV-005",
-            "Work gloves, size L",
-            "https://demo.example/p/GLV-005",
-            "qr",
-            "3.20",
-            "300",
-            "50",
-        ),
-    ];
-    let mut first = None;
-    for (sku, name, code, sym, cost, qty, reorder) in products {
-        let r = app
-            .post(
-                "/api/v1/products",
-                Some(token),
-                &json!({
-                    "sku": sku, "name": name, "cost": cost,
-                    "supplier_info": {"supplier_name": "Bosch Handel", "lead_time_days": 5},
-                    "properties": {"reorder_point": reorder},
-                    "barcodes": [{"symbology": sym, "code": code}]
-                }),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-        let pid = id(&r.body);
-        for (bin, share) in [(&bin_b, 3), (&bin_h, 1)] {
-            let q: u32 = qty.parse::<u32>().unwrap() * share / 4;
-            let r = app
-                .post(
-                    "/api/v1/stock/moves",
-                    Some(token),
-                    &json!({"product_id": pid, "qty": q.to_string(), "from_location_id": supplier,
-                            "to_location_id": bin, "unit_cost": cost, "reason": "receipt", "reference": "PO-1001"}),
-                )
-                .await;
-            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-        }
-        first.get_or_insert(pid);
-    }
-    first.unwrap()
+        .expect("the demo seed has products with barcodes")
 }
 
 /// Turns on TOTP for the signed-in user; the confirming code is the previous step's,
@@ -194,7 +121,7 @@ async fn managers_sign_in_with_mfa_keep_theme_and_layout_and_every_page_is_acces
     let app = TestApp::spawn().await.unwrap();
     let demo = seed_demo(&app.db.owner).await.unwrap();
     let token = app.login(DEMO_SLUG, DEMO_ADMIN_EMAIL, &demo.password).await;
-    let product = stock_fixture(&app, &token).await;
+    let product = demo_product(&app, &token).await;
     let secret = enable_totp(&app, &token).await;
 
     let artifacts = artifacts_dir();
@@ -284,8 +211,8 @@ async fn managers_sign_in_with_mfa_keep_theme_and_layout_and_every_page_is_acces
     );
 }
 
-/// Time to first render of the dashboard with demo-sized data (200 products with stock
-/// in two warehouses), against `/health/live` in the same browser and run. Run by
+/// Time to first render of the dashboard with the demo data (the demo seed's products,
+/// warehouses and movement history), against `/health/live` in the same browser and run. Run by
 /// `scripts/bench-web`, which records the figures in docs/BENCHMARKS.md.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: run scripts/bench-web"]
@@ -293,46 +220,6 @@ async fn bench_dashboard_first_render() {
     let app = TestApp::spawn().await.unwrap();
     let demo = seed_demo(&app.db.owner).await.unwrap();
     let token = app.login(DEMO_SLUG, DEMO_ADMIN_EMAIL, &demo.password).await;
-    stock_fixture(&app, &token).await;
-    let all = app.get("/api/v1/locations?limit=100", Some(&token)).await;
-    let find = |pred: &dyn Fn(&Value) -> bool| {
-        all.body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|l| pred(l))
-            .map(id)
-            .collect::<Vec<_>>()
-    };
-    let supplier = find(&|l| l["kind"] == "supplier")[0].clone();
-    let bins = find(&|l| l["kind"] == "bin");
-    let products: usize = std::env::var("ELEVATE_BENCH_PRODUCTS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200);
-    for i in 0..products {
-        let r = app
-            .post(
-                "/api/v1/products",
-                Some(&token),
-                &json!({"sku": format!("BLK-{i:04}"), "name": format!("Bulk item {i}"),
-                        "cost": format!("{}.{:02}", 1 + i % 90, i % 100),
-                        "properties": {"reorder_point": (i % 7).to_string()}}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-        let pid = id(&r.body);
-        let r = app
-            .post(
-                "/api/v1/stock/moves",
-                Some(&token),
-                &json!({"product_id": pid, "qty": ((i * 37) % 50 + 1).to_string(),
-                        "from_location_id": supplier, "to_location_id": bins[i % bins.len()],
-                        "unit_cost": format!("{}.00", 1 + i % 90), "reason": "receipt"}),
-            )
-            .await;
-        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    }
     let rounds: u32 = std::env::var("ELEVATE_BENCH_ROUNDS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -351,7 +238,8 @@ async fn bench_dashboard_first_render() {
     let out = artifacts_dir().join("bench.json");
     std::fs::create_dir_all(artifacts_dir()).unwrap();
     let mut report = report;
-    report["products"] = json!(products + 3);
+    let r = app.get("/api/v1/products?limit=1", Some(&token)).await;
+    report["products"] = r.body["total_count"].clone();
     std::fs::write(&out, serde_json::to_string_pretty(&report).unwrap()).unwrap();
     println!("{}", serde_json::to_string_pretty(&report).unwrap());
     assert!(report["dashboard"]["fcp"]["median"].is_number(), "{report}");

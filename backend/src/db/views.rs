@@ -9,8 +9,6 @@ use rust_decimal::Decimal;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::db;
-
 /// Stock value of one warehouse.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WarehouseValue {
@@ -20,26 +18,36 @@ pub struct WarehouseValue {
     pub value: Decimal,
 }
 
-/// Stock value per warehouse now, from the same valuation report as the API
-/// (`GET /api/v1/stock/valuation`), summed per warehouse. Warehouses without stock
-/// are listed with zero.
+/// Stock value per warehouse now: each product's open valuation layers (what is left of
+/// its receipts at cost) spread over warehouses by their share of its quantity — the
+/// same split as the valuation report (`GET /api/v1/stock/valuation`), read from the
+/// current quants and layers instead of replaying the ledger, so it stays fast with a
+/// long history. Warehouses without stock are listed with zero.
 pub async fn stock_value_by_warehouse(
     conn: &mut PgConnection,
 ) -> Result<Vec<WarehouseValue>, sqlx::Error> {
-    let lines = db::stock::value_report(&mut *conn, Utc::now(), None).await?;
+    let sums: Vec<(Uuid, Decimal, Decimal)> = sqlx::query_as(
+        "WITH wq AS (SELECT q.product_id, l.warehouse_id, sum(q.qty) AS qty FROM quants q
+                       JOIN locations l ON l.id = q.location_id
+                      WHERE l.kind IN ('warehouse', 'zone', 'bin', 'transit') GROUP BY 1, 2),
+              pt AS (SELECT product_id, sum(qty) AS qty FROM wq GROUP BY 1),
+              pv AS (SELECT product_id, sum(remaining_value) AS value FROM valuation_layers
+                      WHERE remaining_qty > 0 GROUP BY 1)
+         SELECT wq.warehouse_id, sum(wq.qty),
+                round(sum(CASE WHEN pt.qty <> 0 THEN coalesce(pv.value, 0) * wq.qty / pt.qty
+                               ELSE 0 END), 2)
+           FROM wq JOIN pt USING (product_id) LEFT JOIN pv USING (product_id)
+          WHERE wq.warehouse_id IS NOT NULL GROUP BY 1",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     let warehouses: Vec<(Uuid, String)> = sqlx::query_as(
         "SELECT id, name FROM locations WHERE kind = 'warehouse' AND NOT archived ORDER BY path",
     )
     .fetch_all(conn)
     .await?;
-    let mut sums: HashMap<Uuid, (Decimal, Decimal)> = HashMap::new();
-    for l in lines {
-        if let Some(w) = l.warehouse_id {
-            let e = sums.entry(w).or_default();
-            e.0 += l.qty;
-            e.1 += l.value;
-        }
-    }
+    let sums: HashMap<Uuid, (Decimal, Decimal)> =
+        sums.into_iter().map(|(w, q, v)| (w, (q, v))).collect();
     Ok(warehouses
         .into_iter()
         .map(|(id, name)| {
@@ -65,7 +73,8 @@ pub struct LowStock {
 }
 
 /// Stocked, active products whose on-hand quantity (physical locations) is at or below
-/// their reorder point (`properties.reorder_point`, 0 when not set), lowest cover first.
+/// their reorder point: the sum of their active reorder rules' `min_qty`, else
+/// `properties.reorder_point`, else 0; furthest below first.
 pub async fn low_stock(conn: &mut PgConnection, limit: i64) -> Result<Vec<LowStock>, sqlx::Error> {
     sqlx::query_as(
         "WITH on_hand AS (
@@ -74,9 +83,13 @@ pub async fn low_stock(conn: &mut PgConnection, limit: i64) -> Result<Vec<LowSto
              WHERE l.kind IN ('warehouse', 'zone', 'bin') GROUP BY q.product_id),
          points AS (
             SELECT p.id, p.sku, p.name,
-                   CASE WHEN jsonb_typeof(p.properties->'reorder_point') IN ('number', 'string')
-                             AND (p.properties->>'reorder_point') ~ '^[0-9]+(\\.[0-9]+)?$'
-                        THEN (p.properties->>'reorder_point')::numeric ELSE 0 END AS reorder_point
+                   coalesce(
+                     (SELECT sum(r.min_qty) FROM reorder_rules r
+                       WHERE r.product_id = p.id AND r.active AND r.min_qty IS NOT NULL),
+                     CASE WHEN jsonb_typeof(p.properties->'reorder_point') IN ('number', 'string')
+                               AND (p.properties->>'reorder_point') ~ '^[0-9]+(\\.[0-9]+)?$'
+                          THEN (p.properties->>'reorder_point')::numeric END,
+                     0) AS reorder_point
               FROM products p WHERE NOT p.archived AND p.product_type = 'stocked')
          SELECT pt.id AS product_id, pt.sku, pt.name, coalesce(o.qty, 0) AS on_hand, pt.reorder_point
            FROM points pt LEFT JOIN on_hand o ON o.product_id = pt.id
@@ -136,10 +149,11 @@ pub async fn moves(
     let rows = sqlx::query_as(
         "SELECT m.seq, m.product_id, p.sku, p.name AS product_name, m.qty,
                 f.path AS from_path, t.path AS to_path, m.reason, m.reference, m.value, m.created_at
-           FROM stock_moves m JOIN products p ON p.id = m.product_id
+           FROM (SELECT * FROM stock_moves WHERE ($1::uuid IS NULL OR product_id = $1)
+                  ORDER BY seq DESC LIMIT $2 OFFSET $3) m
+           JOIN products p ON p.id = m.product_id
            JOIN locations f ON f.id = m.from_location_id JOIN locations t ON t.id = m.to_location_id
-          WHERE ($1::uuid IS NULL OR m.product_id = $1)
-          ORDER BY m.seq DESC LIMIT $2 OFFSET $3",
+          ORDER BY m.seq DESC",
     )
     .bind(product)
     .bind(limit)
