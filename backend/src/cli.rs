@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::config::{redact_url, Settings};
-use crate::state::{connect_db, AppState};
+use crate::state::{check_app_role, connect_db, AppState};
 
 #[derive(Parser)]
 #[command(name = "elevate", version, about = "ElevateCRM by TECHGURU")]
@@ -24,6 +24,8 @@ enum Command {
     SeedDemo,
     /// Print the OpenAPI document as JSON.
     Openapi,
+    /// Deliver the outbox (webhooks) without serving HTTP; run several for scale.
+    Worker,
 }
 
 pub fn main() -> ExitCode {
@@ -75,6 +77,23 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             println!("{creds}");
         }
         Command::Serve => serve(settings).await?,
+        Command::Worker => {
+            let db = connect_db(
+                &settings.database.url,
+                settings.database.max_connections,
+                settings.database.connect_timeout_secs,
+            )
+            .await?;
+            check_app_role(&db).await?;
+            println!("ElevateCRM outbox worker started");
+            let (tx, rx) = tokio::sync::watch::channel(false);
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                let _ = tx.send(true);
+            });
+            let push = crate::push::from_settings(&settings.push)?;
+            crate::worker::run(db, settings.worker.clone(), push, rx).await?;
+        }
     }
     Ok(())
 }
@@ -95,12 +114,34 @@ async fn serve(settings: Settings) -> anyhow::Result<()> {
     println!("ElevateCRM is serving on http://{bind} (API docs: http://{bind}/api/docs)");
     // Load (or create) the token signing keys now, so a key problem stops start-up.
     state.keys.reload().await?;
+    let (stop_worker, worker_stop) = tokio::sync::watch::channel(false);
+    let worker = state.settings.worker.in_serve.then(|| {
+        let db = state.db.clone();
+        let cfg = state.settings.worker.clone();
+        let push = crate::push::from_settings(&state.settings.push);
+        tokio::spawn(async move {
+            let push = match push {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::error!(error = format!("{e:#}"), "push is not configured correctly");
+                    None
+                }
+            };
+            if let Err(e) = crate::worker::run(db, cfg, push, worker_stop).await {
+                tracing::error!(error = format!("{e:#}"), "outbox worker failed");
+            }
+        })
+    });
     axum::serve(
         listener,
         crate::http::app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    let _ = stop_worker.send(true);
+    if let Some(w) = worker {
+        let _ = w.await;
+    }
     Ok(())
 }
 

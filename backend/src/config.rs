@@ -19,6 +19,60 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub log: LogSettings,
     pub email: EmailSettings,
+    pub worker: WorkerSettings,
+    pub live: LiveSettings,
+    #[serde(default)]
+    pub push: PushSettings,
+}
+
+/// Push notifications (FCM HTTP v1). Without a service account, notifications are
+/// only stored for the in-app notification centre.
+#[derive(Debug, Clone, Deserialize, Default)]
+pub struct PushSettings {
+    /// The service-account key JSON itself (e.g. from a secret store)…
+    pub fcm_service_account_json: Option<SecretString>,
+    /// …or a path to the key file.
+    pub fcm_service_account_file: Option<String>,
+    /// Defaults to the key's `project_id`.
+    pub fcm_project_id: Option<String>,
+    /// Defaults to `https://fcm.googleapis.com`.
+    pub fcm_base_url: Option<String>,
+    /// Defaults to the key's `token_uri`, else Google's.
+    pub fcm_token_uri: Option<String>,
+}
+
+/// Live updates over WebSocket.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LiveSettings {
+    /// Events buffered for WebSocket clients; a client further behind is dropped.
+    pub buffer: usize,
+}
+
+/// The outbox worker (inside `serve`, and the `worker` command).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WorkerSettings {
+    /// Run the outbox worker inside `serve` (turn off when separate `worker`
+    /// processes do the delivering).
+    pub in_serve: bool,
+    /// Destinations a process delivers to at the same time.
+    pub concurrency: usize,
+    /// Deliveries sent per destination claim.
+    pub batch_size: i64,
+    /// How often an idle worker looks for work (besides being woken by NOTIFY).
+    pub poll_interval_ms: u64,
+    /// Attempts before a delivery becomes a dead letter.
+    pub max_attempts: i32,
+    /// First retry delay; doubles per attempt (with jitter), capped by `retry_max_ms`.
+    pub retry_base_ms: u64,
+    pub retry_max_ms: u64,
+    /// Consecutive failures that open a destination's circuit.
+    pub breaker_threshold: i32,
+    /// How long an open circuit stays open before one trial delivery.
+    pub breaker_cooldown_secs: u64,
+    /// Per-request timeout for webhook deliveries.
+    pub http_timeout_secs: u64,
+    /// How long the previous webhook secret keeps signing after a rotation.
+    pub secret_rotation_grace_secs: i64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -98,6 +152,8 @@ struct Defaults {
     auth: DefaultAuth,
     log: LogSettings,
     email: EmailSettings,
+    worker: WorkerSettings,
+    live: LiveSettings,
 }
 
 #[derive(Serialize)]
@@ -164,6 +220,20 @@ fn defaults() -> Defaults {
             dir: "target/outbox".into(),
             from: "ElevateCRM <no-reply@elevatecrm.test>".into(),
         },
+        worker: WorkerSettings {
+            in_serve: true,
+            concurrency: 4,
+            batch_size: 50,
+            poll_interval_ms: 1000,
+            max_attempts: 10,
+            retry_base_ms: 2000,
+            retry_max_ms: 3_600_000,
+            breaker_threshold: 5,
+            breaker_cooldown_secs: 60,
+            http_timeout_secs: 10,
+            secret_rotation_grace_secs: 24 * 3600,
+        },
+        live: LiveSettings { buffer: 4096 },
     }
 }
 

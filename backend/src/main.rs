@@ -1,4 +1,4 @@
-//! `elevate`: serve | migrate | seed-demo | openapi.
+//! `elevate`: serve | worker | migrate | seed-demo | openapi.
 
 fn main() -> std::process::ExitCode {
     elevate_backend::cli::main()

@@ -10,6 +10,7 @@ use crate::auth::email::{EmailSender, FileSender, LogSender};
 use crate::auth::keys::Keyring;
 use crate::auth::rate_limit::{MemoryLimiter, RateLimiter, RedisLimiter};
 use crate::config::{redact_url, Settings};
+use crate::live::LiveBus;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -22,6 +23,8 @@ pub struct AppState {
     /// Redis-backed when Redis is configured, in-process otherwise.
     pub limiter: Arc<dyn RateLimiter>,
     pub email: Arc<dyn EmailSender>,
+    /// Committed events for WebSocket clients (through Redis pub/sub when configured).
+    pub live: LiveBus,
 }
 
 /// Why start-up could not reach a dependency, phrased for the person starting it.
@@ -143,7 +146,18 @@ impl AppState {
             }),
             _ => Arc::new(LogSender),
         };
+        let live = match (&redis, &settings.redis.url) {
+            (Some(conn), Some(url)) => {
+                use secrecy::ExposeSecret;
+                match redis::Client::open(url.expose_secret()) {
+                    Ok(client) => LiveBus::with_redis(settings.live.buffer, client, conn.clone()),
+                    Err(_) => LiveBus::local(settings.live.buffer),
+                }
+            }
+            _ => LiveBus::local(settings.live.buffer),
+        };
         Self {
+            live,
             settings: Arc::new(settings),
             db,
             redis,

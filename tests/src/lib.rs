@@ -6,6 +6,7 @@
 //! as `elevate_app`, exactly as in production, so row-level security is enforced.
 
 pub mod db;
+pub mod receiver;
 pub mod server;
 
 pub use db::TestDb;

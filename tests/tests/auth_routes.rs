@@ -31,6 +31,11 @@ const SELF_SERVICE: &[(&str, &str)] = &[
     ("delete", "/api/v1/auth/sessions/{id}"),
     ("post", "/api/v1/auth/mfa/totp/enroll"),
     ("post", "/api/v1/auth/mfa/totp/confirm"),
+    ("get", "/api/v1/devices"),
+    ("post", "/api/v1/devices"),
+    ("delete", "/api/v1/devices/{id}"),
+    ("get", "/api/v1/notifications"),
+    ("post", "/api/v1/notifications/{id}/read"),
 ];
 
 fn concrete(path: &str) -> String {

@@ -42,17 +42,17 @@ impl<'a> NewEvent<'a> {
 }
 
 #[derive(sqlx::FromRow)]
-struct EventRow {
-    id: Uuid,
-    seq: i64,
-    kind: String,
-    actor_user_id: Option<Uuid>,
-    request_id: Option<String>,
-    subject_type: Option<String>,
-    subject_id: Option<Uuid>,
-    data: serde_json::Value,
-    created_at: DateTime<Utc>,
-    hash: Vec<u8>,
+pub(crate) struct EventRow {
+    pub id: Uuid,
+    pub seq: i64,
+    pub kind: String,
+    pub actor_user_id: Option<Uuid>,
+    pub request_id: Option<String>,
+    pub subject_type: Option<String>,
+    pub subject_id: Option<Uuid>,
+    pub data: serde_json::Value,
+    pub created_at: DateTime<Utc>,
+    pub hash: Vec<u8>,
 }
 
 impl From<EventRow> for Event {
@@ -72,7 +72,7 @@ impl From<EventRow> for Event {
     }
 }
 
-const COLUMNS: &str =
+pub(crate) const COLUMNS: &str =
     "id, seq, kind, actor_user_id, request_id, subject_type, subject_id, data, created_at, hash";
 
 /// Appends an event for the connection's tenant; the request id is taken from the
@@ -82,8 +82,14 @@ pub async fn append(
     actor: Option<Uuid>,
     ev: NewEvent<'_>,
 ) -> Result<Event, sqlx::Error> {
-    let row: EventRow = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM append_event($1, $2, $3, $4, $5, $6, $7)"
+    #[derive(sqlx::FromRow)]
+    struct Appended {
+        tenant_id: Uuid,
+        #[sqlx(flatten)]
+        row: EventRow,
+    }
+    let appended: Appended = sqlx::query_as(&format!(
+        "SELECT tenant_id, {COLUMNS} FROM append_event($1, $2, $3, $4, $5, $6, $7)"
     ))
     .bind(Uuid::now_v7())
     .bind(ev.kind)
@@ -94,7 +100,9 @@ pub async fn append(
     .bind(ev.data)
     .fetch_one(conn)
     .await?;
-    Ok(row.into())
+    let event: Event = appended.row.into();
+    crate::live::note(appended.tenant_id, &event);
+    Ok(event)
 }
 
 #[derive(Debug, Default, Clone)]

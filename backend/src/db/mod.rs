@@ -8,6 +8,8 @@ pub mod events;
 pub mod idempotency;
 pub mod locations;
 pub mod mfa;
+pub mod notifications;
+pub mod outbox;
 pub mod picking;
 pub mod preferences;
 pub mod products;
@@ -23,6 +25,7 @@ pub mod transfers;
 pub mod user_tokens;
 pub mod users;
 pub mod views;
+pub mod webhooks;
 
 /// Runs the embedded migrations (as the schema owner).
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");

@@ -245,6 +245,7 @@ impl FromRequestParts<AppState> for Ctx {
 pub struct TenantTx {
     tx: Transaction<'static, Postgres>,
     pub ctx: Ctx,
+    live: crate::live::LiveBus,
 }
 
 /// Begins a transaction with `app.tenant_id` (and optionally `app.user_id`) set for RLS.
@@ -266,7 +267,7 @@ pub async fn begin_tenant_tx(
 
 /// Loads a user's live state: active flag, roles, the permissions those roles grant,
 /// and whether `session` is still live.
-async fn load_user_access(
+pub(crate) async fn load_user_access(
     conn: &mut PgConnection,
     user: Uuid,
     session: Option<Uuid>,
@@ -359,15 +360,26 @@ impl TenantTx {
         if let Some(Access::Permission(p)) = access {
             ctx.require(p)?;
         }
-        Ok(Self { tx, ctx })
+        // Events noted by an earlier, uncommitted transaction of this request are stale.
+        crate::live::discard_noted();
+        Ok(Self {
+            tx,
+            ctx,
+            live: state.live.clone(),
+        })
     }
 
     pub fn conn(&mut self) -> &mut PgConnection {
         &mut self.tx
     }
 
+    /// Commits, then publishes the events appended in the transaction to live clients.
     pub async fn commit(self) -> Result<(), ApiError> {
         self.tx.commit().await?;
+        let events = crate::live::take_noted();
+        if !events.is_empty() {
+            self.live.publish(events).await;
+        }
         Ok(())
     }
 }

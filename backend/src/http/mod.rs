@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod inventory;
 pub mod locations;
 pub mod mfa;
+pub mod notifications;
 pub mod picking;
 pub mod products;
 pub mod purchasing;
@@ -26,6 +27,7 @@ pub mod sync;
 pub mod tenants;
 pub mod transfers;
 pub mod users;
+pub mod webhooks;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -76,6 +78,8 @@ use crate::state::AppState;
         (name = "audit", description = "Audit trail and domain events"),
         (name = "purchasing", description = "Suppliers, exchange rates, purchase orders, receipts and reorder suggestions"),
         (name = "transfers", description = "Transfer documents between locations, in one or two steps"),
+        (name = "notifications", description = "Push devices and the in-app notification centre"),
+        (name = "webhooks", description = "Webhook subscriptions, signed deliveries, the delivery log and replay"),
     )
 )]
 struct ApiDoc;
@@ -161,6 +165,8 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(sync::router())
         .merge(counts::router())
         .merge(picking::router())
+        .merge(webhooks::router())
+        .merge(notifications::router())
         .split_for_parts()
 }
 
@@ -177,6 +183,7 @@ pub fn app(state: AppState) -> Router {
     api.merge(SwaggerUi::new("/api/docs").url("/api/v1/openapi.json", doc))
         .merge(brand::router())
         .merge(crate::web::router(state.clone()))
+        .merge(crate::live::router())
         .fallback(route_not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state)
@@ -187,6 +194,7 @@ pub fn app(state: AppState) -> Router {
             timeout,
         ))
         .layer(middleware::from_fn(ensure_error_envelope))
+        .layer(middleware::from_fn(crate::live::collect))
         .layer(
             TraceLayer::new_for_http()
                 .make_span_with(|req: &Request<Body>| {

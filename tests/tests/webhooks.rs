@@ -1,0 +1,237 @@
+//! Webhooks end to end: subscribe, signed deliveries in event order, the delivery
+//! log, secret rotation with two valid signatures, retries with backoff, the circuit
+//! breaker, dead letters and replay. The worker runs in-process here; the chaos test
+//! runs the real `elevate worker` binary.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use elevate_backend::config::WorkerSettings;
+use elevate_tests::receiver::{signature_ok, Receiver};
+use elevate_tests::server::TenantFixture;
+use elevate_tests::TestApp;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tokio::sync::watch;
+
+fn worker_settings() -> WorkerSettings {
+    WorkerSettings {
+        in_serve: false,
+        concurrency: 2,
+        batch_size: 20,
+        poll_interval_ms: 50,
+        max_attempts: 3,
+        retry_base_ms: 10,
+        retry_max_ms: 50,
+        breaker_threshold: 2,
+        breaker_cooldown_secs: 1,
+        http_timeout_secs: 5,
+        secret_rotation_grace_secs: 3600,
+    }
+}
+
+fn start_worker(app: &TestApp) -> watch::Sender<bool> {
+    let (tx, rx) = watch::channel(false);
+    let db = app.db.app.clone();
+    tokio::spawn(async move { elevate_backend::worker::run(db, worker_settings(), None, rx).await });
+    tx
+}
+
+async fn create_user(app: &TestApp, t: &TenantFixture, n: usize) {
+    let r = app
+        .post(
+            "/api/v1/users",
+            Some(&t.token),
+            &json!({ "email": format!("u{n}@hook.example"), "display_name": format!("U{n}"),
+                     "password": "long enough pass", "roles": ["sales"] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+}
+
+/// Polls until `check` holds (bounded; a failure shows the last value).
+async fn eventually<F, Fut>(what: &str, mut check: F) -> Value
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = (bool, Value)>,
+{
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let (ok, v) = check().await;
+        if ok {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "{what} never happened; last: {v}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn deliveries_are_signed_ordered_logged_and_survive_a_secret_rotation() {
+    let app = TestApp::spawn().await.unwrap();
+    let receiver = Receiver::start().await;
+    let t = app.sign_up("hooks").await;
+
+    // Validation.
+    let r = app
+        .post("/api/v1/webhooks", Some(&t.token), &json!({ "url": "ftp://x", "event_types": ["user."] }))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = app
+        .post("/api/v1/webhooks", Some(&t.token), &json!({ "url": receiver.url, "event_types": ["User Created"] }))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let r = app
+        .post(
+            "/api/v1/webhooks",
+            Some(&t.token),
+            &json!({ "url": receiver.url, "event_types": ["user.created"], "description": "CRM sync" }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let sub_id = r.body["subscription"]["id"].as_str().unwrap().to_owned();
+    let secret = r.body["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"));
+    let listed = app.get("/api/v1/webhooks", Some(&t.token)).await;
+    assert_eq!(listed.body["total_count"], 1);
+    assert!(!listed.text.contains(&secret), "the secret is shown only once");
+    receiver.trust(t.tenant_id, &secret);
+
+    for n in 0..3 {
+        create_user(&app, &t, n).await;
+    }
+    let stop = start_worker(&app);
+    let st = receiver.state.clone();
+    eventually("three deliveries", || {
+        let st = st.clone();
+        async move { (st.unique() == 3, json!(st.unique())) }
+    })
+    .await;
+    let receipts = receiver.state.receipts();
+    assert_eq!(receiver.state.bad_signatures.load(Ordering::SeqCst), 0);
+    assert!(receipts.iter().all(|r| r.kind == "user.created"));
+    assert!(receipts.windows(2).all(|w| w[0].seq < w[1].seq), "in event order");
+
+    // The delivery log.
+    let log = app
+        .get(&format!("/api/v1/webhooks/{sub_id}/deliveries?status=delivered"), Some(&t.token))
+        .await;
+    assert_eq!(log.status, StatusCode::OK, "{}", log.text);
+    assert_eq!(log.body["total_count"], 3);
+    for d in log.body["items"].as_array().unwrap() {
+        assert_eq!(d["status"], "delivered");
+        assert_eq!(d["attempts"], 1);
+        assert_eq!(d["last_status_code"], 200);
+        assert_eq!(d["event_kind"], "user.created");
+    }
+    let ids: Vec<String> = receipts.iter().map(|r| r.delivery_id.to_string()).collect();
+    for d in log.body["items"].as_array().unwrap() {
+        assert!(ids.contains(&d["id"].as_str().unwrap().to_owned()));
+    }
+
+    // Rotation: the new secret signs, and the old one still verifies during the grace period.
+    let r = app
+        .post(&format!("/api/v1/webhooks/{sub_id}/rotate-secret"), Some(&t.token), &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let new_secret = r.body["secret"].as_str().unwrap().to_owned();
+    assert_ne!(new_secret, secret);
+    assert!(r.body["subscription"]["previous_secret_until"].is_string());
+    receiver.trust(t.tenant_id, &new_secret);
+    create_user(&app, &t, 3).await;
+    eventually("the fourth delivery", || {
+        let st = st.clone();
+        async move { (st.unique() == 4, json!(st.unique())) }
+    })
+    .await;
+    let last = receiver.state.receipts().last().cloned().unwrap();
+    assert_eq!(last.signature.matches("v1=").count(), 2, "{}", last.signature);
+    assert!(signature_ok(&secret, &last.signature, &last.body));
+    assert!(signature_ok(&new_secret, &last.signature, &last.body));
+    assert!(!signature_ok("whsec_other", &last.signature, &last.body));
+    assert!(!signature_ok(&new_secret, &last.signature, b"{}"), "bound to the body");
+
+    // Another tenant's user does not reach this subscription.
+    let other = app.sign_up("other-hooks").await;
+    create_user(&app, &other, 9).await;
+    // Deleting stops further deliveries.
+    let r = app
+        .call(reqwest::Method::DELETE, &format!("/api/v1/webhooks/{sub_id}"), Some(&t.token), None)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    create_user(&app, &t, 4).await;
+    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox")
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap();
+    assert_eq!(total, 4, "no delivery for the other tenant or after deletion");
+    let _ = stop.send(true);
+}
+
+#[tokio::test]
+async fn failures_back_off_open_the_circuit_dead_letter_and_replay() {
+    let app = TestApp::spawn().await.unwrap();
+    let receiver = Receiver::start().await;
+    receiver.state.fail_with.store(500, Ordering::SeqCst);
+    let t = app.sign_up("flaky").await;
+    let r = app
+        .post(
+            "/api/v1/webhooks",
+            Some(&t.token),
+            &json!({ "url": receiver.url, "event_types": ["user."] }),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let sub_id = r.body["subscription"]["id"].as_str().unwrap().to_owned();
+    receiver.trust(t.tenant_id, r.body["secret"].as_str().unwrap());
+    create_user(&app, &t, 0).await;
+    let stop = start_worker(&app);
+
+    // Three attempts (max_attempts = 3), the circuit opening after two in a row.
+    let url = format!("/api/v1/webhooks/{sub_id}/deliveries");
+    let dead = eventually("a dead letter", || {
+        let (app, url, token) = (&app, url.clone(), t.token.clone());
+        async move {
+            let r = app.get(&url, Some(&token)).await;
+            (r.body["items"][0]["status"] == "dead", r.body)
+        }
+    })
+    .await;
+    let d = &dead["items"][0];
+    assert_eq!(d["attempts"], 3);
+    assert_eq!(d["last_status_code"], 500);
+    assert_eq!(receiver.state.failed.load(Ordering::SeqCst), 3);
+    let sub = app.get(&format!("/api/v1/webhooks/{sub_id}"), Some(&t.token)).await;
+    assert_eq!(sub.body["consecutive_failures"], 3, "{}", sub.text);
+    assert!(sub.body["circuit_open_until"].is_string(), "{}", sub.text);
+
+    // The receiver recovers; a replay sends the same delivery id again and closes the circuit.
+    receiver.state.fail_with.store(0, Ordering::SeqCst);
+    let delivery_id = d["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post(&format!("/api/v1/webhooks/deliveries/{delivery_id}/replay"), Some(&t.token), &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["status"], "pending");
+    let st = receiver.state.clone();
+    eventually("the replayed delivery", || {
+        let st = st.clone();
+        async move { (st.unique() == 1, json!(st.unique())) }
+    })
+    .await;
+    assert_eq!(receiver.state.receipts()[0].delivery_id.to_string(), delivery_id);
+    let after = eventually("the log to show it delivered", || {
+        let (app, url, token) = (&app, url.clone(), t.token.clone());
+        async move {
+            let r = app.get(&url, Some(&token)).await;
+            (r.body["items"][0]["status"] == "delivered", r.body)
+        }
+    })
+    .await;
+    assert_eq!(after["items"][0]["attempts"], 1);
+    let sub = app.get(&format!("/api/v1/webhooks/{sub_id}"), Some(&t.token)).await;
+    assert_eq!(sub.body["consecutive_failures"], 0);
+    assert!(sub.body["circuit_open_until"].is_null());
+    let _ = stop.send(true);
+}
