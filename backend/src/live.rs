@@ -211,10 +211,11 @@ async fn ws(
                 .find_map(|p| p.strip_prefix("bearer."))
                 .map(str::to_owned)
         });
-    let token = q
-        .token
-        .or(from_protocol)
-        .ok_or_else(|| ApiError::unauthenticated("Pass the access token as `?token=` or the `bearer.<token>` sub-protocol."))?;
+    let token = q.token.or(from_protocol).ok_or_else(|| {
+        ApiError::unauthenticated(
+            "Pass the access token as `?token=` or the `bearer.<token>` sub-protocol.",
+        )
+    })?;
     let claims = state
         .keys
         .verify_access(&token)
@@ -225,11 +226,14 @@ async fn ws(
     tx.commit().await?;
     let perms: Vec<Permission> = match access {
         Some((true, _, perms, true)) => perms.iter().filter_map(|p| Permission::parse(p)).collect(),
-        _ => return Err(ApiError::unauthenticated("This session or account is no longer active.")),
+        _ => {
+            return Err(ApiError::unauthenticated(
+                "This session or account is no longer active.",
+            ))
+        }
     };
-    let upgrade = upgrade.map_err(|_| {
-        ApiError::validation("upgrade", "This endpoint speaks WebSocket only.")
-    })?;
+    let upgrade = upgrade
+        .map_err(|_| ApiError::validation("upgrade", "This endpoint speaks WebSocket only."))?;
     let tenant = claims.tid;
     let since = q.since;
     Ok(upgrade
@@ -291,7 +295,12 @@ async fn session(
             }
         }
     }
-    if !send_json(&mut socket, &json!({ "type": "ready", "last_seq": last_seq })).await {
+    if !send_json(
+        &mut socket,
+        &json!({ "type": "ready", "last_seq": last_seq }),
+    )
+    .await
+    {
         return;
     }
     loop {

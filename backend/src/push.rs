@@ -93,7 +93,10 @@ impl FcmSender {
                 .timeout(Duration::from_secs(10))
                 .build()?,
             project_id,
-            base_url: base_url.unwrap_or(FCM_BASE_URL).trim_end_matches('/').to_owned(),
+            base_url: base_url
+                .unwrap_or(FCM_BASE_URL)
+                .trim_end_matches('/')
+                .to_owned(),
             token_uri: token_uri
                 .map(str::to_owned)
                 .or_else(|| account.token_uri.clone())
@@ -192,10 +195,15 @@ impl FcmSender {
         let code = fcm_error_code(&err);
         match (status.as_u16(), code.as_deref()) {
             (_, Some("UNREGISTERED")) | (404, _) => PushOutcome::Unregistered,
-            (429, _) | (500..=599, _) | (_, Some("QUOTA_EXCEEDED" | "UNAVAILABLE" | "INTERNAL")) => {
-                PushOutcome::Retry(format!("FCM answered {status} {}", code.unwrap_or_default()))
-            }
-            _ => PushOutcome::Failed(format!("FCM answered {status} {}", code.unwrap_or_default())),
+            (429, _)
+            | (500..=599, _)
+            | (_, Some("QUOTA_EXCEEDED" | "UNAVAILABLE" | "INTERNAL")) => PushOutcome::Retry(
+                format!("FCM answered {status} {}", code.unwrap_or_default()),
+            ),
+            _ => PushOutcome::Failed(format!(
+                "FCM answered {status} {}",
+                code.unwrap_or_default()
+            )),
         }
     }
 }
@@ -217,11 +225,14 @@ impl PushSender for FcmSender {
 
 /// The configured sender: FCM when a service account is set, none otherwise (the
 /// notifications are still stored and shown in the app's notification centre).
-pub fn from_settings(s: &crate::config::PushSettings) -> anyhow::Result<Option<Arc<dyn PushSender>>> {
+pub fn from_settings(
+    s: &crate::config::PushSettings,
+) -> anyhow::Result<Option<Arc<dyn PushSender>>> {
     let json = match (&s.fcm_service_account_json, &s.fcm_service_account_file) {
         (Some(j), _) => j.expose_secret().to_owned(),
-        (None, Some(path)) => std::fs::read_to_string(path)
-            .map_err(|e| anyhow::anyhow!("cannot read {path}: {e}"))?,
+        (None, Some(path)) => {
+            std::fs::read_to_string(path).map_err(|e| anyhow::anyhow!("cannot read {path}: {e}"))?
+        }
         (None, None) => return Ok(None),
     };
     let account: ServiceAccount = serde_json::from_str(&json)

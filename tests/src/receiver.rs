@@ -58,7 +58,7 @@ pub fn signature_ok(secret: &str, header: &str, body: &[u8]) -> bool {
     msg.push(b'.');
     msg.extend_from_slice(body);
     let expected = hex::encode(hmac_sha256(secret.as_bytes(), &msg));
-    sigs.iter().any(|s| *s == expected)
+    sigs.contains(&expected)
 }
 
 /// One accepted request.
@@ -143,7 +143,11 @@ async fn hook(State(st): State<Arc<ReceiverState>>, headers: HeaderMap, body: By
             .to_owned()
     };
     let signature = header("elevate-signature");
-    let tenant_id: Uuid = v["tenant_id"].as_str().unwrap_or_default().parse().unwrap_or_default();
+    let tenant_id: Uuid = v["tenant_id"]
+        .as_str()
+        .unwrap_or_default()
+        .parse()
+        .unwrap_or_default();
     let secrets = st
         .secrets
         .lock()
@@ -157,12 +161,19 @@ async fn hook(State(st): State<Arc<ReceiverState>>, headers: HeaderMap, body: By
     }
     let delivery_id: Uuid = header("elevate-delivery").parse().unwrap_or_default();
     assert_eq!(v["delivery_id"], delivery_id.to_string());
-    assert_eq!(header("elevate-event"), v["event"]["kind"].as_str().unwrap_or_default());
+    assert_eq!(
+        header("elevate-event"),
+        v["event"]["kind"].as_str().unwrap_or_default()
+    );
     // Recorded on arrival: a sender killed while we work will send it again.
     st.receipts.lock().unwrap().push(Receipt {
         delivery_id,
         tenant_id,
-        event_id: v["event"]["id"].as_str().unwrap_or_default().parse().unwrap_or_default(),
+        event_id: v["event"]["id"]
+            .as_str()
+            .unwrap_or_default()
+            .parse()
+            .unwrap_or_default(),
         seq: v["event"]["seq"].as_i64().unwrap_or_default(),
         kind: v["event"]["kind"].as_str().unwrap_or_default().to_owned(),
         signature,

@@ -7,20 +7,23 @@ use std::time::Duration;
 
 use elevate_tests::server::TenantFixture;
 use elevate_tests::{TestApp, TestDb};
-use futures::{SinkExt, StreamExt};
+use futures::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn connect(app: &TestApp, token: &str, since: Option<i64>) -> Ws {
     let mut url = format!("ws://{}/api/v1/ws?token={token}", app.addr);
     if let Some(s) = since {
         url.push_str(&format!("&since={s}"));
     }
-    let (ws, _) = tokio_tungstenite::connect_async(url).await.expect("ws connect");
+    let (ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .expect("ws connect");
     ws
 }
 
@@ -64,12 +67,20 @@ struct Stock {
 
 async fn stock_setup(app: &TestApp, t: &TenantFixture) -> Stock {
     let r = app
-        .post("/api/v1/locations", Some(&t.token), &json!({"kind": "warehouse", "code": "WH1", "name": "Main"}))
+        .post(
+            "/api/v1/locations",
+            Some(&t.token),
+            &json!({"kind": "warehouse", "code": "WH1", "name": "Main"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let warehouse = r.body["id"].as_str().unwrap().to_owned();
     let r = app
-        .post("/api/v1/products", Some(&t.token), &json!({"sku": "LIVE-1", "name": "Live widget", "cost": "1"}))
+        .post(
+            "/api/v1/products",
+            Some(&t.token),
+            &json!({"sku": "LIVE-1", "name": "Live widget", "cost": "1"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let product = r.body["id"].as_str().unwrap().to_owned();
@@ -119,7 +130,9 @@ async fn a_move_reaches_clients_without_redis_and_a_reconnect_with_since_catches
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let picker = app.login("live-local", "picker@live.example", "long enough pass").await;
+    let picker = app
+        .login("live-local", "picker@live.example", "long enough pass")
+        .await;
 
     let mut admin_ws = connect(&app, &t.token, None).await;
     ready(&mut admin_ws).await;
@@ -134,7 +147,9 @@ async fn a_move_reaches_clients_without_redis_and_a_reconnect_with_since_catches
         assert_eq!(m["event"]["subject_id"], mv["id"]);
     }
     let last_seq = {
-        let r = app.get("/api/v1/events?kind=stock.moved", Some(&t.token)).await;
+        let r = app
+            .get("/api/v1/events?kind=stock.moved", Some(&t.token))
+            .await;
         r.body["items"][0]["seq"].as_i64().unwrap()
     };
 
@@ -157,7 +172,10 @@ async fn a_move_reaches_clients_without_redis_and_a_reconnect_with_since_catches
     let m3 = receive(&app, &t.token, &s, "3").await;
     let mut picker_ws = connect(&app, &picker, Some(last_seq)).await;
     let missed = ready(&mut picker_ws).await;
-    let kinds: Vec<&str> = missed.iter().map(|m| m["event"]["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = missed
+        .iter()
+        .map(|m| m["event"]["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["stock.moved", "stock.moved"], "{missed:?}");
     assert_eq!(missed[0]["event"]["subject_id"], m2["id"]);
     assert_eq!(missed[1]["event"]["subject_id"], m3["id"]);
@@ -170,7 +188,9 @@ async fn a_move_reaches_clients_without_redis_and_a_reconnect_with_since_catches
     let other = app.sign_up("live-other").await;
     let mut other_ws = connect(&app, &other.token, Some(0)).await;
     let seen = ready(&mut other_ws).await;
-    assert!(seen.iter().all(|m| !m.to_string().contains(&t.tenant_id.to_string())));
+    assert!(seen
+        .iter()
+        .all(|m| !m.to_string().contains(&t.tenant_id.to_string())));
     assert!(seen.iter().all(|m| m["event"]["kind"] != "stock.moved"));
 }
 
@@ -186,7 +206,9 @@ async fn the_socket_refuses_missing_or_bad_tokens() {
     }
     // The token may also come as a sub-protocol (browsers cannot set headers).
     let t = app.sign_up("live-proto").await;
-    let mut req = format!("ws://{}/api/v1/ws", app.addr).into_client_request().unwrap();
+    let mut req = format!("ws://{}/api/v1/ws", app.addr)
+        .into_client_request()
+        .unwrap();
     req.headers_mut().insert(
         "sec-websocket-protocol",
         format!("elevate.v1, bearer.{}", t.token).parse().unwrap(),
@@ -228,7 +250,10 @@ async fn a_move_through_one_instance_reaches_a_client_of_another_through_redis()
     }
     assert!(warmed, "instance two never received through Redis");
     // Drain instance one's copies of the warm-up moves.
-    while next_within(&mut ws_one, Duration::from_millis(300)).await.is_some() {}
+    while next_within(&mut ws_one, Duration::from_millis(300))
+        .await
+        .is_some()
+    {}
 
     let mv = receive(&one, &t.token, &s, "7").await;
     let m = next(&mut ws_two).await;

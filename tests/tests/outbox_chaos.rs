@@ -188,9 +188,16 @@ async fn every_event_survives_a_hundred_worker_kills_exactly_once_after_dedupe()
             .unwrap();
     assert_eq!(outbox.len() as i64, EVENTS, "one delivery per event");
     let not_delivered: Vec<_> = outbox.iter().filter(|o| o.2 != "delivered").collect();
-    assert!(not_delivered.is_empty(), "undelivered: {:?}", &not_delivered[..not_delivered.len().min(5)]);
+    assert!(
+        not_delivered.is_empty(),
+        "undelivered: {:?}",
+        &not_delivered[..not_delivered.len().min(5)]
+    );
     let outbox_ids: HashSet<Uuid> = outbox.iter().map(|o| o.0).collect();
-    assert_eq!(unique, outbox_ids, "the receiver saw exactly the outbox's deliveries");
+    assert_eq!(
+        unique, outbox_ids,
+        "the receiver saw exactly the outbox's deliveries"
+    );
     let received_events: HashSet<Uuid> = receipts.iter().map(|r| r.event_id).collect();
     let all_events: HashSet<Uuid> = events.iter().map(|e| e.1).collect();
     assert_eq!(received_events, all_events, "no event lost");
@@ -214,10 +221,16 @@ async fn every_event_survives_a_hundred_worker_kills_exactly_once_after_dedupe()
     }
 
     // The kills really interrupted work.
-    assert_eq!(kills_with_backlog, KILLS, "every kill left deliveries pending");
+    assert_eq!(
+        kills_with_backlog, KILLS,
+        "every kill left deliveries pending"
+    );
     assert!(
         kills_in_flight >= KILLS / 4,
         "only {kills_in_flight} of {KILLS} kills hit a request in flight"
     );
-    assert!(duplicates >= 1, "no kill caused a re-send: at-least-once was not exercised");
+    assert!(
+        duplicates >= 1,
+        "no kill caused a re-send: at-least-once was not exercised"
+    );
 }

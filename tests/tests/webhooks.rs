@@ -33,7 +33,9 @@ fn worker_settings() -> WorkerSettings {
 fn start_worker(app: &TestApp) -> watch::Sender<bool> {
     let (tx, rx) = watch::channel(false);
     let db = app.db.app.clone();
-    tokio::spawn(async move { elevate_backend::worker::run(db, worker_settings(), None, rx).await });
+    tokio::spawn(
+        async move { elevate_backend::worker::run(db, worker_settings(), None, rx).await },
+    );
     tx
 }
 
@@ -61,7 +63,10 @@ where
         if ok {
             return v;
         }
-        assert!(Instant::now() < deadline, "{what} never happened; last: {v}");
+        assert!(
+            Instant::now() < deadline,
+            "{what} never happened; last: {v}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -74,11 +79,19 @@ async fn deliveries_are_signed_ordered_logged_and_survive_a_secret_rotation() {
 
     // Validation.
     let r = app
-        .post("/api/v1/webhooks", Some(&t.token), &json!({ "url": "ftp://x", "event_types": ["user."] }))
+        .post(
+            "/api/v1/webhooks",
+            Some(&t.token),
+            &json!({ "url": "ftp://x", "event_types": ["user."] }),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = app
-        .post("/api/v1/webhooks", Some(&t.token), &json!({ "url": receiver.url, "event_types": ["User Created"] }))
+        .post(
+            "/api/v1/webhooks",
+            Some(&t.token),
+            &json!({ "url": receiver.url, "event_types": ["User Created"] }),
+        )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
 
@@ -95,7 +108,10 @@ async fn deliveries_are_signed_ordered_logged_and_survive_a_secret_rotation() {
     assert!(secret.starts_with("whsec_"));
     let listed = app.get("/api/v1/webhooks", Some(&t.token)).await;
     assert_eq!(listed.body["total_count"], 1);
-    assert!(!listed.text.contains(&secret), "the secret is shown only once");
+    assert!(
+        !listed.text.contains(&secret),
+        "the secret is shown only once"
+    );
     receiver.trust(t.tenant_id, &secret);
 
     for n in 0..3 {
@@ -111,11 +127,17 @@ async fn deliveries_are_signed_ordered_logged_and_survive_a_secret_rotation() {
     let receipts = receiver.state.receipts();
     assert_eq!(receiver.state.bad_signatures.load(Ordering::SeqCst), 0);
     assert!(receipts.iter().all(|r| r.kind == "user.created"));
-    assert!(receipts.windows(2).all(|w| w[0].seq < w[1].seq), "in event order");
+    assert!(
+        receipts.windows(2).all(|w| w[0].seq < w[1].seq),
+        "in event order"
+    );
 
     // The delivery log.
     let log = app
-        .get(&format!("/api/v1/webhooks/{sub_id}/deliveries?status=delivered"), Some(&t.token))
+        .get(
+            &format!("/api/v1/webhooks/{sub_id}/deliveries?status=delivered"),
+            Some(&t.token),
+        )
         .await;
     assert_eq!(log.status, StatusCode::OK, "{}", log.text);
     assert_eq!(log.body["total_count"], 3);
@@ -132,7 +154,11 @@ async fn deliveries_are_signed_ordered_logged_and_survive_a_secret_rotation() {
 
     // Rotation: the new secret signs, and the old one still verifies during the grace period.
     let r = app
-        .post(&format!("/api/v1/webhooks/{sub_id}/rotate-secret"), Some(&t.token), &json!({}))
+        .post(
+            &format!("/api/v1/webhooks/{sub_id}/rotate-secret"),
+            Some(&t.token),
+            &json!({}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let new_secret = r.body["secret"].as_str().unwrap().to_owned();
@@ -146,18 +172,31 @@ async fn deliveries_are_signed_ordered_logged_and_survive_a_secret_rotation() {
     })
     .await;
     let last = receiver.state.receipts().last().cloned().unwrap();
-    assert_eq!(last.signature.matches("v1=").count(), 2, "{}", last.signature);
+    assert_eq!(
+        last.signature.matches("v1=").count(),
+        2,
+        "{}",
+        last.signature
+    );
     assert!(signature_ok(&secret, &last.signature, &last.body));
     assert!(signature_ok(&new_secret, &last.signature, &last.body));
     assert!(!signature_ok("whsec_other", &last.signature, &last.body));
-    assert!(!signature_ok(&new_secret, &last.signature, b"{}"), "bound to the body");
+    assert!(
+        !signature_ok(&new_secret, &last.signature, b"{}"),
+        "bound to the body"
+    );
 
     // Another tenant's user does not reach this subscription.
     let other = app.sign_up("other-hooks").await;
     create_user(&app, &other, 9).await;
     // Deleting stops further deliveries.
     let r = app
-        .call(reqwest::Method::DELETE, &format!("/api/v1/webhooks/{sub_id}"), Some(&t.token), None)
+        .call(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/webhooks/{sub_id}"),
+            Some(&t.token),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
     create_user(&app, &t, 4).await;
@@ -165,7 +204,10 @@ async fn deliveries_are_signed_ordered_logged_and_survive_a_secret_rotation() {
         .fetch_one(&app.db.owner)
         .await
         .unwrap();
-    assert_eq!(total, 4, "no delivery for the other tenant or after deletion");
+    assert_eq!(
+        total, 4,
+        "no delivery for the other tenant or after deletion"
+    );
     let _ = stop.send(true);
 }
 
@@ -202,7 +244,9 @@ async fn failures_back_off_open_the_circuit_dead_letter_and_replay() {
     assert_eq!(d["attempts"], 3);
     assert_eq!(d["last_status_code"], 500);
     assert_eq!(receiver.state.failed.load(Ordering::SeqCst), 3);
-    let sub = app.get(&format!("/api/v1/webhooks/{sub_id}"), Some(&t.token)).await;
+    let sub = app
+        .get(&format!("/api/v1/webhooks/{sub_id}"), Some(&t.token))
+        .await;
     assert_eq!(sub.body["consecutive_failures"], 3, "{}", sub.text);
     assert!(sub.body["circuit_open_until"].is_string(), "{}", sub.text);
 
@@ -210,7 +254,11 @@ async fn failures_back_off_open_the_circuit_dead_letter_and_replay() {
     receiver.state.fail_with.store(0, Ordering::SeqCst);
     let delivery_id = d["id"].as_str().unwrap().to_owned();
     let r = app
-        .post(&format!("/api/v1/webhooks/deliveries/{delivery_id}/replay"), Some(&t.token), &json!({}))
+        .post(
+            &format!("/api/v1/webhooks/deliveries/{delivery_id}/replay"),
+            Some(&t.token),
+            &json!({}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["status"], "pending");
@@ -220,7 +268,10 @@ async fn failures_back_off_open_the_circuit_dead_letter_and_replay() {
         async move { (st.unique() == 1, json!(st.unique())) }
     })
     .await;
-    assert_eq!(receiver.state.receipts()[0].delivery_id.to_string(), delivery_id);
+    assert_eq!(
+        receiver.state.receipts()[0].delivery_id.to_string(),
+        delivery_id
+    );
     let after = eventually("the log to show it delivered", || {
         let (app, url, token) = (&app, url.clone(), t.token.clone());
         async move {
@@ -230,7 +281,9 @@ async fn failures_back_off_open_the_circuit_dead_letter_and_replay() {
     })
     .await;
     assert_eq!(after["items"][0]["attempts"], 1);
-    let sub = app.get(&format!("/api/v1/webhooks/{sub_id}"), Some(&t.token)).await;
+    let sub = app
+        .get(&format!("/api/v1/webhooks/{sub_id}"), Some(&t.token))
+        .await;
     assert_eq!(sub.body["consecutive_failures"], 0);
     assert!(sub.body["circuit_open_until"].is_null());
     let _ = stop.send(true);

@@ -37,12 +37,14 @@ pub async fn register_device(
     platform: &str,
     token: &str,
 ) -> Result<DeviceToken, sqlx::Error> {
-    sqlx::query("DELETE FROM device_tokens WHERE token = $1 AND NOT (user_id = $2 AND device_id = $3)")
-        .bind(token)
-        .bind(user)
-        .bind(device_id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "DELETE FROM device_tokens WHERE token = $1 AND NOT (user_id = $2 AND device_id = $3)",
+    )
+    .bind(token)
+    .bind(user)
+    .bind(device_id)
+    .execute(&mut *conn)
+    .await?;
     let row: DeviceRow = sqlx::query_as(
         "INSERT INTO device_tokens (id, user_id, device_id, platform, token)
          VALUES ($1, $2, $3, $4, $5)
@@ -60,7 +62,10 @@ pub async fn register_device(
     Ok(row.into())
 }
 
-pub async fn list_devices(conn: &mut PgConnection, user: Uuid) -> Result<Vec<DeviceToken>, sqlx::Error> {
+pub async fn list_devices(
+    conn: &mut PgConnection,
+    user: Uuid,
+) -> Result<Vec<DeviceToken>, sqlx::Error> {
     let rows: Vec<DeviceRow> = sqlx::query_as(
         "SELECT id, device_id, platform, created_at, updated_at FROM device_tokens
           WHERE user_id = $1 ORDER BY created_at",
@@ -71,7 +76,11 @@ pub async fn list_devices(conn: &mut PgConnection, user: Uuid) -> Result<Vec<Dev
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
-pub async fn delete_device(conn: &mut PgConnection, user: Uuid, id: Uuid) -> Result<bool, sqlx::Error> {
+pub async fn delete_device(
+    conn: &mut PgConnection,
+    user: Uuid,
+    id: Uuid,
+) -> Result<bool, sqlx::Error> {
     let r = sqlx::query("DELETE FROM device_tokens WHERE id = $1 AND user_id = $2")
         .bind(id)
         .bind(user)
@@ -117,11 +126,13 @@ pub async fn list(
     paging: Paging,
 ) -> Result<(Vec<Notification>, i64), sqlx::Error> {
     let filter = "user_id = $1 AND (NOT $2 OR read_at IS NULL)";
-    let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM notifications WHERE {filter}"))
-        .bind(user)
-        .bind(unread_only)
-        .fetch_one(&mut *conn)
-        .await?;
+    let total: i64 = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM notifications WHERE {filter}"
+    ))
+    .bind(user)
+    .bind(unread_only)
+    .fetch_one(&mut *conn)
+    .await?;
     let rows: Vec<NotificationRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM notifications WHERE {filter}
           ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
@@ -168,7 +179,10 @@ pub async fn users_with_permission(
 }
 
 /// Of `users`, those that exist and are active.
-pub async fn active_users(conn: &mut PgConnection, users: &[Uuid]) -> Result<Vec<Uuid>, sqlx::Error> {
+pub async fn active_users(
+    conn: &mut PgConnection,
+    users: &[Uuid],
+) -> Result<Vec<Uuid>, sqlx::Error> {
     sqlx::query_scalar("SELECT id FROM users WHERE is_active AND id = ANY($1) ORDER BY id")
         .bind(users)
         .fetch_all(conn)
@@ -203,11 +217,16 @@ pub async fn insert(
 }
 
 /// Notifications of an event whose push has not gone out yet: (id, user).
-pub async fn unpushed(conn: &mut PgConnection, event_id: Uuid) -> Result<Vec<(Uuid, Uuid)>, sqlx::Error> {
-    sqlx::query_as("SELECT id, user_id FROM notifications WHERE event_id = $1 AND pushed_at IS NULL")
-        .bind(event_id)
-        .fetch_all(conn)
-        .await
+pub async fn unpushed(
+    conn: &mut PgConnection,
+    event_id: Uuid,
+) -> Result<Vec<(Uuid, Uuid)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, user_id FROM notifications WHERE event_id = $1 AND pushed_at IS NULL",
+    )
+    .bind(event_id)
+    .fetch_all(conn)
+    .await
 }
 
 pub async fn mark_pushed(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
@@ -219,7 +238,10 @@ pub async fn mark_pushed(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::
 }
 
 /// A user's device tokens: (id, token).
-pub async fn tokens_of(conn: &mut PgConnection, user: Uuid) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
+pub async fn tokens_of(
+    conn: &mut PgConnection,
+    user: Uuid,
+) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
     sqlx::query_as("SELECT id, token FROM device_tokens WHERE user_id = $1 ORDER BY created_at")
         .bind(user)
         .fetch_all(conn)

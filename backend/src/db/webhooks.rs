@@ -177,7 +177,8 @@ impl From<DeliveryRow> for WebhookDelivery {
     }
 }
 
-const DELIVERY_COLUMNS: &str = "id, destination_id, event_id, event_seq, event_kind, status, attempts,
+const DELIVERY_COLUMNS: &str =
+    "id, destination_id, event_id, event_seq, event_kind, status, attempts,
     last_attempt_at, last_status_code, last_error, created_at, delivered_at";
 
 /// A subscription's deliveries, newest first, optionally only one status.

@@ -37,21 +37,33 @@ async fn register_device(
 ) -> ApiResult<Response> {
     let device_id = input.device_id.trim();
     if device_id.is_empty() || device_id.len() > 200 {
-        return Err(ApiError::validation("device_id", "`device_id` is 1–200 characters."));
+        return Err(ApiError::validation(
+            "device_id",
+            "`device_id` is 1–200 characters.",
+        ));
     }
     if !matches!(input.platform.as_str(), "android" | "ios" | "web") {
-        return Err(ApiError::validation("platform", "`platform` is android, ios or web."));
+        return Err(ApiError::validation(
+            "platform",
+            "`platform` is android, ios or web.",
+        ));
     }
     let token = input.token.trim();
     if token.is_empty() || token.len() > 4096 {
-        return Err(ApiError::validation("token", "`token` is 1–4096 characters."));
+        return Err(ApiError::validation(
+            "token",
+            "`token` is 1–4096 characters.",
+        ));
     }
     let key = idempotency::key_from_headers(&headers)?;
-    if let Some(replay) = idempotency::begin(&mut tx, key.as_deref(), "device.register", &input).await? {
+    if let Some(replay) =
+        idempotency::begin(&mut tx, key.as_deref(), "device.register", &input).await?
+    {
         return Ok(replay);
     }
     let user = tx.ctx.user_id;
-    let d = db::notifications::register_device(tx.conn(), user, device_id, &input.platform, token).await?;
+    let d = db::notifications::register_device(tx.conn(), user, device_id, &input.platform, token)
+        .await?;
     let resp = idempotency::finish(&mut tx, key.as_deref(), StatusCode::CREATED, &d).await?;
     tx.commit().await?;
     Ok(resp)
@@ -63,7 +75,9 @@ async fn register_device(
     responses((status = 200, body = Vec<DeviceToken>), ErrorResponses))]
 async fn list_devices(mut tx: TenantTx) -> ApiResult<AppJson<Vec<DeviceToken>>> {
     let user = tx.ctx.user_id;
-    Ok(AppJson(db::notifications::list_devices(tx.conn(), user).await?))
+    Ok(AppJson(
+        db::notifications::list_devices(tx.conn(), user).await?,
+    ))
 }
 
 /// Stop pushing to one of the caller's devices (e.g. on sign-out).
@@ -116,7 +130,10 @@ async fn list_notifications(
 #[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "notifications",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Notification id")),
     responses((status = 200, body = Notification), ErrorResponses))]
-async fn mark_read(mut tx: TenantTx, AppPath(id): AppPath<Uuid>) -> ApiResult<AppJson<Notification>> {
+async fn mark_read(
+    mut tx: TenantTx,
+    AppPath(id): AppPath<Uuid>,
+) -> ApiResult<AppJson<Notification>> {
     let user = tx.ctx.user_id;
     let n = db::notifications::mark_read(tx.conn(), user, id)
         .await?

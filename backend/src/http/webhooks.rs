@@ -4,7 +4,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 use shared_types::api::Page;
-use shared_types::events::{WebhookDelivery, WebhookForCreate, WebhookSubscription, WebhookWithSecret};
+use shared_types::events::{
+    WebhookDelivery, WebhookForCreate, WebhookSubscription, WebhookWithSecret,
+};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -31,16 +33,21 @@ pub fn router() -> OpenApiRouter<AppState> {
             routes!(get_webhook, delete_webhook),
         ))
         .routes(guarded(Permission::WebhooksManage, routes!(rotate_secret)))
-        .routes(guarded(Permission::WebhooksManage, routes!(list_deliveries)))
-        .routes(guarded(Permission::WebhooksManage, routes!(replay_delivery)))
+        .routes(guarded(
+            Permission::WebhooksManage,
+            routes!(list_deliveries),
+        ))
+        .routes(guarded(
+            Permission::WebhooksManage,
+            routes!(replay_delivery),
+        ))
 }
 
 fn validate(input: &WebhookForCreate) -> ApiResult<()> {
     let url = input.url.trim();
     let parsed = reqwest::Url::parse(url)
         .map_err(|_| ApiError::validation("url", "`url` must be an absolute http(s) URL."))?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() || url.len() > 2000
-    {
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() || url.len() > 2000 {
         return Err(ApiError::validation(
             "url",
             "`url` must be an absolute http(s) URL.",
@@ -57,9 +64,9 @@ fn validate(input: &WebhookForCreate) -> ApiResult<()> {
         let ok = t == "*"
             || (!body.is_empty()
                 && t.len() <= 100
-                && body
-                    .split('.')
-                    .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')));
+                && body.split('.').all(|p| {
+                    !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+                }));
         if !ok {
             return Err(ApiError::validation(
                 "event_types",
@@ -90,7 +97,9 @@ async fn create_webhook(
     tx.ctx.require(Permission::WebhooksManage)?;
     validate(&input)?;
     let key = idempotency::key_from_headers(&headers)?;
-    if let Some(replay) = idempotency::begin(&mut tx, key.as_deref(), "webhook.create", &input).await? {
+    if let Some(replay) =
+        idempotency::begin(&mut tx, key.as_deref(), "webhook.create", &input).await?
+    {
         return Ok(replay);
     }
     let secret = new_secret();
@@ -190,7 +199,8 @@ async fn rotate_secret(
 ) -> ApiResult<Response> {
     tx.ctx.require(Permission::WebhooksManage)?;
     let key = idempotency::key_from_headers(&headers)?;
-    if let Some(replay) = idempotency::begin(&mut tx, key.as_deref(), "webhook.rotate", &id).await? {
+    if let Some(replay) = idempotency::begin(&mut tx, key.as_deref(), "webhook.rotate", &id).await?
+    {
         return Ok(replay);
     }
     let secret = new_secret();
@@ -274,15 +284,16 @@ async fn replay_delivery(
 ) -> ApiResult<Response> {
     tx.ctx.require(Permission::WebhooksManage)?;
     let key = idempotency::key_from_headers(&headers)?;
-    if let Some(replay) = idempotency::begin(&mut tx, key.as_deref(), "webhook.replay", &id).await? {
+    if let Some(replay) = idempotency::begin(&mut tx, key.as_deref(), "webhook.replay", &id).await?
+    {
         return Ok(replay);
     }
     db::webhooks::get_delivery(tx.conn(), id)
         .await?
         .ok_or_else(|| ApiError::not_found("delivery"))?;
-    let d = db::webhooks::replay(tx.conn(), id)
-        .await?
-        .ok_or_else(|| ApiError::conflict("id", "The subscription of this delivery was deleted."))?;
+    let d = db::webhooks::replay(tx.conn(), id).await?.ok_or_else(|| {
+        ApiError::conflict("id", "The subscription of this delivery was deleted.")
+    })?;
     let user = tx.ctx.user_id;
     db::events::append(
         tx.conn(),

@@ -151,8 +151,7 @@ impl Worker {
         let batch = outbox::pending(lock, claim.destination_id, self.cfg.batch_size).await?;
         let now = chrono::Utc::now();
         let mut secrets = vec![target.secret.as_str()];
-        if let (Some(prev), Some(until)) = (&target.previous_secret, target.previous_secret_until)
-        {
+        if let (Some(prev), Some(until)) = (&target.previous_secret, target.previous_secret_until) {
             if until > now {
                 secrets.push(prev.as_str());
             }
@@ -192,7 +191,8 @@ impl Worker {
                     error: Some(truncate(&e, 500)),
                 },
             };
-            self.record(claim.tenant_id, p.delivery_id, &outcome).await?;
+            self.record(claim.tenant_id, p.delivery_id, &outcome)
+                .await?;
             if outcome.delivered {
                 prior_failures = 0;
             } else {
@@ -239,8 +239,16 @@ impl Worker {
             let mut retry: Option<String> = None;
             if let Some(r) = &rendered {
                 for user in &r.recipients {
-                    ndb::insert(&mut tx, *user, p.event.id, &p.event.kind, &r.title, &r.body, &p.event.data)
-                        .await?;
+                    ndb::insert(
+                        &mut tx,
+                        *user,
+                        p.event.id,
+                        &p.event.kind,
+                        &r.title,
+                        &r.body,
+                        &p.event.data,
+                    )
+                    .await?;
                 }
                 tx.commit().await?;
                 let msg = notify::message(&p.event, r);
@@ -279,7 +287,8 @@ impl Worker {
                 status_code: None,
                 error: retry.clone(),
             };
-            self.record(claim.tenant_id, p.delivery_id, &outcome).await?;
+            self.record(claim.tenant_id, p.delivery_id, &outcome)
+                .await?;
             if outcome.delivered {
                 prior_failures = 0;
             } else {

@@ -47,8 +47,11 @@ pub async fn render(conn: &mut PgConnection, e: &Event) -> Result<Option<Rendere
         .unwrap_or_else(|| "item".into());
     let (title, body, mut recipients) = match e.kind.as_str() {
         "reorder.suggested" => {
-            let what = text(e, "sku").or_else(|| text(e, "product_name")).unwrap_or(subject);
-            let users = db::users_with_permission(conn, Permission::PurchaseApprove.as_str()).await?;
+            let what = text(e, "sku")
+                .or_else(|| text(e, "product_name"))
+                .unwrap_or(subject);
+            let users =
+                db::users_with_permission(conn, Permission::PurchaseApprove.as_str()).await?;
             (
                 "Reorder suggested".to_owned(),
                 format!("{what} is below its reorder point."),
@@ -65,13 +68,21 @@ pub async fn render(conn: &mut PgConnection, e: &Event) -> Result<Option<Rendere
             } else {
                 db::active_users(conn, &named).await?
             };
-            ("Approval requested".to_owned(), format!("{subject} awaits your approval."), users)
+            (
+                "Approval requested".to_owned(),
+                format!("{subject} awaits your approval."),
+                users,
+            )
         }
         "approval.decided" => {
             let decision = text(e, "decision").unwrap_or_else(|| "decided".into());
             let requester = uuids(e.data.get("requested_by"));
             let users = db::active_users(conn, &requester).await?;
-            (format!("Request {decision}"), format!("{subject} was {decision}."), users)
+            (
+                format!("Request {decision}"),
+                format!("{subject} was {decision}."),
+                users,
+            )
         }
         _ => return Ok(None),
     };

@@ -70,7 +70,9 @@ pub fn verify(secret: &str, header: &str, body: &[u8], now: i64, tolerance_secs:
         return false;
     };
     sigs.iter().any(|s| {
-        hex::decode(s).is_ok_and(|got| aws_lc_rs::constant_time::verify_slices_are_equal(&got, &expected).is_ok())
+        hex::decode(s).is_ok_and(|got| {
+            aws_lc_rs::constant_time::verify_slices_are_equal(&got, &expected).is_ok()
+        })
     })
 }
 
@@ -116,7 +118,10 @@ mod tests {
         assert!(verify("old", &h, body, 1010, 300));
         assert!(!verify("other", &h, body, 1010, 300));
         assert!(!verify("new", &h, br#"{"a":2}"#, 1010, 300));
-        assert!(!verify("new", &h, body, 2000, 300), "outside the replay window");
+        assert!(
+            !verify("new", &h, body, 2000, 300),
+            "outside the replay window"
+        );
     }
 
     #[test]
