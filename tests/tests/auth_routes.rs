@@ -31,9 +31,9 @@ const SELF_SERVICE: &[(&str, &str)] = &[
     ("delete", "/api/v1/auth/sessions/{id}"),
     ("post", "/api/v1/auth/mfa/totp/enroll"),
     ("post", "/api/v1/auth/mfa/totp/confirm"),
-    ("get", "/api/v1/devices"),
-    ("post", "/api/v1/devices"),
-    ("delete", "/api/v1/devices/{id}"),
+    ("get", "/api/v1/push/devices"),
+    ("post", "/api/v1/push/devices"),
+    ("delete", "/api/v1/push/devices/{id}"),
     ("get", "/api/v1/notifications"),
     ("post", "/api/v1/notifications/{id}/read"),
 ];

@@ -277,7 +277,7 @@ async fn approvals_notify_in_app_and_push_dropping_unregistered_tokens() {
     ] {
         let r = app
             .post(
-                "/api/v1/devices",
+                "/api/v1/push/devices",
                 Some(&approver),
                 &json!({"device_id": device, "platform": "android", "token": token}),
             )
@@ -286,7 +286,7 @@ async fn approvals_notify_in_app_and_push_dropping_unregistered_tokens() {
     }
     let r = app
         .post(
-            "/api/v1/devices",
+            "/api/v1/push/devices",
             Some(&t.token),
             &json!({"device_id": "desk", "platform": "web", "token": "admin-token"}),
         )
@@ -352,7 +352,7 @@ async fn approvals_notify_in_app_and_push_dropping_unregistered_tokens() {
         "{sent:?}"
     );
     assert!(!sent.contains(&"admin-token".to_owned()));
-    let devices = app.get("/api/v1/devices", Some(&approver)).await;
+    let devices = app.get("/api/v1/push/devices", Some(&approver)).await;
     let left: Vec<&str> = devices
         .body
         .as_array()

@@ -26,7 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// Register this device's push token (again after the token changes).
-#[utoipa::path(post, path = "/api/v1/devices", tag = "notifications",
+#[utoipa::path(post, path = "/api/v1/push/devices", tag = "notifications",
     security(("bearer" = [])), request_body = DeviceTokenForCreate,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     responses((status = 201, body = DeviceToken), ErrorResponses))]
@@ -70,7 +70,7 @@ async fn register_device(
 }
 
 /// The caller's registered devices.
-#[utoipa::path(get, path = "/api/v1/devices", tag = "notifications",
+#[utoipa::path(get, path = "/api/v1/push/devices", tag = "notifications",
     security(("bearer" = [])),
     responses((status = 200, body = Vec<DeviceToken>), ErrorResponses))]
 async fn list_devices(mut tx: TenantTx) -> ApiResult<AppJson<Vec<DeviceToken>>> {
@@ -81,7 +81,7 @@ async fn list_devices(mut tx: TenantTx) -> ApiResult<AppJson<Vec<DeviceToken>>> 
 }
 
 /// Stop pushing to one of the caller's devices (e.g. on sign-out).
-#[utoipa::path(delete, path = "/api/v1/devices/{id}", tag = "notifications",
+#[utoipa::path(delete, path = "/api/v1/push/devices/{id}", tag = "notifications",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Device registration id")),
     responses((status = 204, description = "Removed"), ErrorResponses))]
 async fn delete_device(mut tx: TenantTx, AppPath(id): AppPath<Uuid>) -> ApiResult<StatusCode> {
