@@ -19,10 +19,13 @@ use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(authenticated(routes!(list_devices, register_device)))
-        .routes(authenticated(routes!(delete_device)))
+        .routes(authenticated(routes!(
+            list_push_devices,
+            register_push_device
+        )))
+        .routes(authenticated(routes!(delete_push_device)))
         .routes(authenticated(routes!(list_notifications)))
-        .routes(authenticated(routes!(mark_read)))
+        .routes(authenticated(routes!(mark_notification_read)))
 }
 
 /// Register this device's push token (again after the token changes).
@@ -30,7 +33,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     security(("bearer" = [])), request_body = DeviceTokenForCreate,
     params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
     responses((status = 201, body = DeviceToken), ErrorResponses))]
-async fn register_device(
+async fn register_push_device(
     mut tx: TenantTx,
     headers: HeaderMap,
     AppJson(input): AppJson<DeviceTokenForCreate>,
@@ -73,7 +76,7 @@ async fn register_device(
 #[utoipa::path(get, path = "/api/v1/push/devices", tag = "notifications",
     security(("bearer" = [])),
     responses((status = 200, body = Vec<DeviceToken>), ErrorResponses))]
-async fn list_devices(mut tx: TenantTx) -> ApiResult<AppJson<Vec<DeviceToken>>> {
+async fn list_push_devices(mut tx: TenantTx) -> ApiResult<AppJson<Vec<DeviceToken>>> {
     let user = tx.ctx.user_id;
     Ok(AppJson(
         db::notifications::list_devices(tx.conn(), user).await?,
@@ -84,7 +87,7 @@ async fn list_devices(mut tx: TenantTx) -> ApiResult<AppJson<Vec<DeviceToken>>> 
 #[utoipa::path(delete, path = "/api/v1/push/devices/{id}", tag = "notifications",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Device registration id")),
     responses((status = 204, description = "Removed"), ErrorResponses))]
-async fn delete_device(mut tx: TenantTx, AppPath(id): AppPath<Uuid>) -> ApiResult<StatusCode> {
+async fn delete_push_device(mut tx: TenantTx, AppPath(id): AppPath<Uuid>) -> ApiResult<StatusCode> {
     let user = tx.ctx.user_id;
     if !db::notifications::delete_device(tx.conn(), user, id).await? {
         return Err(ApiError::not_found("device"));
@@ -130,7 +133,7 @@ async fn list_notifications(
 #[utoipa::path(post, path = "/api/v1/notifications/{id}/read", tag = "notifications",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Notification id")),
     responses((status = 200, body = Notification), ErrorResponses))]
-async fn mark_read(
+async fn mark_notification_read(
     mut tx: TenantTx,
     AppPath(id): AppPath<Uuid>,
 ) -> ApiResult<AppJson<Notification>> {
