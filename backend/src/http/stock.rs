@@ -100,7 +100,7 @@ async fn create_move(
     }
     let user = tx.ctx.user_id;
     let req = move_request(tx.conn(), &input, user).await?;
-    let mv = db::stock::apply_move(tx.conn(), &req)
+    let (mv, moved) = db::stock::apply_move_deferred(tx.conn(), &req)
         .await
         .map_err(|e| match e {
             StockError::Db(sqlx::Error::Database(d))
@@ -115,6 +115,8 @@ async fn create_move(
         })?;
     db::reorder::after_moves(tx.conn(), Some(user), &[mv.product_id]).await?;
     let resp = idempotency::finish(&mut tx, key.as_deref(), StatusCode::CREATED, &mv).await?;
+    // Last before commit: the event stream lock is held from here to commit.
+    moved.append(tx.conn()).await?;
     tx.commit().await?;
     Ok(resp)
 }
@@ -126,22 +128,26 @@ pub(crate) async fn move_request(
     user_id: Uuid,
 ) -> ApiResult<MoveRequest> {
     let qty = positive_qty("qty", input.qty)?;
-    let product = db::products::get(&mut *conn, input.product_id)
-        .await?
-        .ok_or_else(|| ApiError::validation("product_id", "The product does not exist."))?;
     // Quantities are kept in the base unit; a move in boxes is converted here.
+    // (Without a unit, `apply_move` checks the product; one round trip less.)
     let qty = match input.uom.as_deref() {
         None => qty,
-        Some(u) if u == product.base_uom => qty,
         Some(u) => {
-            let f = product
-                .uom_conversions
-                .iter()
-                .find(|c| c.uom == u)
-                .ok_or_else(|| {
-                    ApiError::validation("uom", format!("The product has no unit '{u}'."))
-                })?;
-            positive_qty("qty", valuation::round(qty * f.factor))?
+            let product = db::products::get(&mut *conn, input.product_id)
+                .await?
+                .ok_or_else(|| ApiError::validation("product_id", "The product does not exist."))?;
+            if u == product.base_uom {
+                qty
+            } else {
+                let f = product
+                    .uom_conversions
+                    .iter()
+                    .find(|c| c.uom == u)
+                    .ok_or_else(|| {
+                        ApiError::validation("uom", format!("The product has no unit '{u}'."))
+                    })?;
+                positive_qty("qty", valuation::round(qty * f.factor))?
+            }
         }
     };
     let opt =
