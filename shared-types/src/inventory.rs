@@ -437,3 +437,37 @@ pub enum ScanResult {
         location: Location,
     },
 }
+
+/// How a CSV import treats rows that fail.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ImportMode {
+    /// Nothing is imported if any row fails (the default).
+    #[default]
+    All,
+    /// Good rows are imported; failed rows are reported and skipped.
+    Partial,
+}
+
+/// One failed row of a CSV import (`row` counts from 1 at the first data line).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImportRowError {
+    pub row: u64,
+    pub field: String,
+    pub message: String,
+}
+
+/// What a CSV import did, row by row.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ImportReport {
+    pub mode: ImportMode,
+    pub rows: u64,
+    pub imported: u64,
+    pub failed: u64,
+    /// False when nothing was written (`all` mode with failed rows).
+    pub committed: bool,
+    pub errors: Vec<ImportRowError>,
+}

@@ -11,6 +11,7 @@ pub mod extract;
 pub mod health;
 pub mod idempotency;
 pub mod inventory;
+pub mod inventory_csv;
 pub mod locations;
 pub mod mfa;
 pub mod notifications;
@@ -167,6 +168,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(picking::router())
         .merge(webhooks::router())
         .merge(notifications::router())
+        .merge(inventory_csv::router())
         .split_for_parts()
 }
 
