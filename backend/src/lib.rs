@@ -17,6 +17,7 @@ pub mod http;
 pub mod live;
 pub mod push;
 pub mod seed;
+pub mod seed_crm;
 pub mod seed_inventory;
 pub mod state;
 pub mod telemetry;

@@ -124,6 +124,7 @@ pub async fn seed_demo(pool: &PgPool) -> anyhow::Result<DemoCredentials> {
         )
         .await?;
     }
+    crate::seed_crm::seed(&mut tx).await?;
     tx.commit().await?;
     crate::seed_inventory::seed(pool, tenant_id).await?;
     Ok(DemoCredentials {

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod barcode;
 pub mod counts;
+pub mod crm;
 pub mod events;
 pub mod gs1;
 pub mod identity;

@@ -2,8 +2,11 @@
 //! `TenantTx`), so row-level security applies; none filters by tenant by hand as
 //! its only guard.
 
+pub mod activities;
 pub mod api_keys;
+pub mod contacts;
 pub mod counts;
+pub mod crm_search;
 pub mod events;
 pub mod idempotency;
 pub mod locations;
@@ -17,6 +20,8 @@ pub mod purchasing;
 pub mod reorder;
 pub mod rls;
 pub mod roles;
+pub mod scoring;
+pub mod segments;
 pub mod sessions;
 pub mod stock;
 pub mod sync;

@@ -1,9 +1,12 @@
 //! Pure domain rules: types that parse on construction and functions without I/O.
 
 pub mod count;
+pub mod crm;
 pub mod identity;
 pub mod permissions;
 pub mod reorder;
+pub mod scoring;
+pub mod segments;
 pub mod stock;
 pub mod sync;
 pub mod valuation;

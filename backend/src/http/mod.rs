@@ -1,9 +1,11 @@
 //! HTTP layer: the router, tower layers, extractors and error mapping.
 
 pub mod access;
+pub mod activities;
 pub mod api_keys;
 pub mod auth;
 pub mod brand;
+pub mod contacts;
 pub mod counts;
 pub mod ctx;
 pub mod events;
@@ -22,6 +24,9 @@ pub mod reorder;
 pub mod request_id;
 pub mod roles;
 pub mod scan;
+pub mod scoring;
+pub mod search;
+pub mod segments;
 pub mod sessions;
 pub mod stock;
 pub mod sync;
@@ -81,6 +86,7 @@ use crate::state::AppState;
         (name = "transfers", description = "Transfer documents between locations, in one or two steps"),
         (name = "notifications", description = "Push devices and the in-app notification centre"),
         (name = "webhooks", description = "Webhook subscriptions, signed deliveries, the delivery log and replay"),
+        (name = "crm", description = "Contacts and accounts, activities and visits, search, segments and lead scores"),
     )
 )]
 struct ApiDoc;
@@ -169,6 +175,11 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(webhooks::router())
         .merge(notifications::router())
         .merge(inventory_csv::router())
+        .merge(contacts::router())
+        .merge(activities::router())
+        .merge(search::router())
+        .merge(scoring::router())
+        .merge(segments::router())
         .split_for_parts()
 }
 
