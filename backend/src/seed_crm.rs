@@ -132,7 +132,7 @@ pub async fn seed(conn: &mut PgConnection) -> anyhow::Result<()> {
         return Ok(());
     }
     let now = Utc::now();
-    let mut p = Pick(2026_11_25);
+    let mut p = Pick(20_261_125);
     let mut contacts: Vec<(Uuid, String, ContactKind)> = Vec::new();
 
     for (ci, (name, city, country)) in COMPANIES.iter().enumerate() {

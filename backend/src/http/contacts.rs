@@ -39,8 +39,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(guarded(Permission::ContactManage, routes!(update_contact)))
         .routes(guarded(Permission::ContactManage, routes!(merge_contact)))
         .routes(guarded(Permission::ContactRead, routes!(contact_360)))
-        .routes(guarded(Permission::ContactRead, routes!(get_settings)))
-        .routes(guarded(Permission::TenantManage, routes!(update_settings)))
+        .routes(guarded(Permission::ContactRead, routes!(get_crm_settings)))
+        .routes(guarded(
+            Permission::TenantManage,
+            routes!(update_crm_settings),
+        ))
 }
 
 /// `?q=&kind=&lifecycle_stage=&owner_id=&organization_id=&tag=&include_merged=&limit=&offset=`
@@ -598,7 +601,7 @@ async fn merge_contact(
 #[utoipa::path(get, path = "/api/v1/crm/settings", tag = "crm",
     security(("bearer" = [])),
     responses((status = 200, body = CrmSettings), ErrorResponses))]
-async fn get_settings(mut tx: TenantTx) -> ApiResult<AppJson<CrmSettings>> {
+async fn get_crm_settings(mut tx: TenantTx) -> ApiResult<AppJson<CrmSettings>> {
     let (schema, lang) = db::contacts::settings(tx.conn()).await?;
     Ok(AppJson(CrmSettings {
         contact_properties_schema: schema,
@@ -611,7 +614,7 @@ async fn get_settings(mut tx: TenantTx) -> ApiResult<AppJson<CrmSettings>> {
 #[utoipa::path(put, path = "/api/v1/crm/settings", tag = "crm",
     security(("bearer" = [])), request_body = CrmSettingsForUpdate,
     responses((status = 200, body = CrmSettings), ErrorResponses))]
-async fn update_settings(
+async fn update_crm_settings(
     mut tx: TenantTx,
     AppJson(input): AppJson<CrmSettingsForUpdate>,
 ) -> ApiResult<AppJson<CrmSettings>> {

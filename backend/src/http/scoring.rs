@@ -20,9 +20,18 @@ use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(guarded(Permission::ContactRead, routes!(get_settings)))
-        .routes(guarded(Permission::TenantManage, routes!(update_settings)))
-        .routes(guarded(Permission::ContactManage, routes!(recompute)))
+        .routes(guarded(
+            Permission::ContactRead,
+            routes!(get_scoring_settings),
+        ))
+        .routes(guarded(
+            Permission::TenantManage,
+            routes!(update_scoring_settings),
+        ))
+        .routes(guarded(
+            Permission::ContactManage,
+            routes!(recompute_scores),
+        ))
         .routes(guarded(Permission::ContactRead, routes!(contact_score)))
 }
 
@@ -30,7 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/api/v1/scoring/settings", tag = "crm",
     security(("bearer" = [])),
     responses((status = 200, body = ScoringSettings), ErrorResponses))]
-async fn get_settings(mut tx: TenantTx) -> ApiResult<AppJson<ScoringSettings>> {
+async fn get_scoring_settings(mut tx: TenantTx) -> ApiResult<AppJson<ScoringSettings>> {
     let weights = db::scoring::weights(tx.conn()).await?;
     Ok(AppJson(ScoringSettings { weights }))
 }
@@ -39,7 +48,7 @@ async fn get_settings(mut tx: TenantTx) -> ApiResult<AppJson<ScoringSettings>> {
 #[utoipa::path(put, path = "/api/v1/scoring/settings", tag = "crm",
     security(("bearer" = [])), request_body = ScoringSettings,
     responses((status = 200, body = ScoringSettings), ErrorResponses))]
-async fn update_settings(
+async fn update_scoring_settings(
     mut tx: TenantTx,
     AppJson(input): AppJson<ScoringSettings>,
 ) -> ApiResult<AppJson<ScoringSettings>> {
@@ -64,7 +73,7 @@ async fn update_settings(
 #[utoipa::path(post, path = "/api/v1/scoring/recompute", tag = "crm",
     security(("bearer" = [])),
     responses((status = 200, body = ScoringRun), ErrorResponses))]
-async fn recompute(mut tx: TenantTx) -> ApiResult<AppJson<ScoringRun>> {
+async fn recompute_scores(mut tx: TenantTx) -> ApiResult<AppJson<ScoringRun>> {
     let all = db::scoring::features(tx.conn(), None).await?;
     let weights = db::scoring::weights(tx.conn()).await?;
     let labelled: Vec<&db::scoring::ContactFeatures> =

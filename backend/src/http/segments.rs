@@ -29,7 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(guarded(Permission::ContactRead, routes!(list_segments)))
         .routes(guarded(Permission::ContactManage, routes!(create_segment)))
-        .routes(guarded(Permission::ContactRead, routes!(preview)))
+        .routes(guarded(Permission::ContactRead, routes!(preview_segment)))
         .routes(guarded(Permission::ContactRead, routes!(get_segment)))
         .routes(guarded(Permission::ContactManage, routes!(update_segment)))
         .routes(guarded(Permission::ContactManage, routes!(delete_segment)))
@@ -96,7 +96,7 @@ async fn create_segment(
 #[utoipa::path(post, path = "/api/v1/segments/preview", tag = "crm",
     security(("bearer" = [])), request_body = SegmentPreview,
     responses((status = 200, body = SegmentCount), ErrorResponses))]
-async fn preview(
+async fn preview_segment(
     mut tx: TenantTx,
     AppJson(input): AppJson<SegmentPreview>,
 ) -> ApiResult<AppJson<SegmentCount>> {
