@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod barcode;
+pub mod count_schedules;
 pub mod counts;
 pub mod crm;
 pub mod events;

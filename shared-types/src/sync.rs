@@ -51,6 +51,10 @@ pub enum OpKind {
     CountLine,
     /// A picked (or short-picked) pick line: [`PickConfirmOp`].
     PickConfirm,
+    /// Goods received against a purchase order line: [`ReceiptLineOp`].
+    ReceiptLine,
+    /// A transfer shipped or received: [`TransferConfirmOp`].
+    TransferConfirm,
     /// A free-text note: [`NoteOp`].
     Note,
 }
@@ -61,6 +65,8 @@ impl OpKind {
             Self::StockMove => "stock_move",
             Self::CountLine => "count_line",
             Self::PickConfirm => "pick_confirm",
+            Self::ReceiptLine => "receipt_line",
+            Self::TransferConfirm => "transfer_confirm",
             Self::Note => "note",
         }
     }
@@ -138,6 +144,52 @@ pub struct PickConfirmOp {
     pub picked_qty: Decimal,
     /// Needed when fewer than the line's quantity were picked.
     pub short_reason: Option<String>,
+}
+
+/// Payload of `receipt_line`: the receiver scanned a product of a purchase
+/// order and counted what arrived. Booked like `POST
+/// /api/v1/purchase-orders/{id}/receipts` with this one line, valued at the
+/// exchange rate of the day the op was recorded (`created_at`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptLineOp {
+    pub purchase_order_id: Uuid,
+    /// The order line; when absent, the order's first line of the scanned
+    /// product that still has enough open to receive `qty`.
+    pub line_id: Option<Uuid>,
+    /// The scanned product; must be the line's product.
+    pub product_id: Uuid,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub qty: Decimal,
+    /// Where the goods were put; defaults to the order's location.
+    pub location_id: Option<Uuid>,
+    pub lot: Option<String>,
+    pub lot_expiry: Option<NaiveDate>,
+}
+
+/// What a `transfer_confirm` op confirms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TransferAction {
+    /// The goods left the source (`POST /api/v1/transfers/{id}/ship`).
+    Ship,
+    /// The goods arrived (`POST /api/v1/transfers/{id}/receive`).
+    Receive,
+}
+
+/// Payload of `transfer_confirm`: a transfer shipped or (partly) received.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TransferConfirmOp {
+    pub transfer_id: Uuid,
+    pub action: TransferAction,
+    /// For `receive`: the lines and quantities that arrived; none means
+    /// everything still in transit. Must be empty for `ship`.
+    #[serde(default)]
+    pub lines: Vec<crate::transfers::TransferReceiveLine>,
 }
 
 /// Payload of `note`.
@@ -226,6 +278,8 @@ pub enum SyncEntity {
     CountSession,
     PickList,
     PickLine,
+    /// A count session or pick list assigned to the pulling user ([`Task`]).
+    Task,
 }
 
 /// One changed (or deleted) row.
@@ -252,4 +306,42 @@ pub struct SyncPull {
     /// The newest ledger `seq` when this page was read: the snapshot position a
     /// counter sends as `based_on_server_seq`.
     pub ledger_seq: i64,
+}
+
+/// What a task asks the user to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TaskKind {
+    /// Count in a count session (`subject_id`).
+    CountSession,
+    /// Walk a pick list (`subject_id`).
+    PickList,
+}
+
+/// A count session or pick list assigned to a user; pulled by that user's
+/// devices (entity `task`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Task {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub kind: TaskKind,
+    pub subject_id: Uuid,
+    pub warehouse_id: Uuid,
+    pub note: Option<String>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub assigned_by_id: Option<Uuid>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Assign a count session or pick list to users.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct TaskAssign {
+    /// 1–50 users of the tenant; assigning someone again keeps their task.
+    pub user_ids: Vec<Uuid>,
+    pub note: Option<String>,
+    pub due_at: Option<DateTime<Utc>>,
 }

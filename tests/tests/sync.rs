@@ -452,3 +452,272 @@ async fn ten_thousand_ops_apply_once_and_their_replay_changes_nothing() {
     assert_eq!(on_hand(&app, &fx, &fx.bin_a).await, Decimal::from(99_000));
     assert_eq!(statuses(&receipt).len(), 1);
 }
+
+async fn product_qty_in_transfer(app: &TestApp, fx: &Fx, tr: &str) -> Value {
+    let r = app
+        .get(&format!("/api/v1/transfers/{tr}"), Some(&fx.token))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    r.body
+}
+
+/// `receipt_line` and `transfer_confirm` go through the REST calls' own code:
+/// the same checks (nothing over what is open, only confirmed orders, only a
+/// draft transfer ships), each op applied once, a refused op final.
+#[tokio::test]
+async fn receipts_by_scan_and_transfer_confirms_apply_once_with_the_rest_rules() {
+    let app = TestApp::spawn().await.unwrap();
+    let fx = setup(&app, "sync-receive").await;
+    let t = &fx.token;
+    let supplier = created(
+        &app,
+        t,
+        "/api/v1/suppliers",
+        json!({"name": "Acme", "currency": "EUR", "lead_time_days": 3}),
+    )
+    .await;
+    let other = created(
+        &app,
+        t,
+        "/api/v1/products",
+        json!({"sku": "O-1", "name": "Other", "cost": "1"}),
+    )
+    .await;
+    let r = app
+        .post(
+            "/api/v1/purchase-orders",
+            Some(t),
+            &json!({"supplier_id": supplier, "location_id": fx.bin_a, "lines": [
+                {"product_id": fx.product, "qty": "10", "unit_price": "3"}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let po = id(&r);
+    let line = r.body["lines"][0]["id"].as_str().unwrap().to_owned();
+    let receipt = |seq: i64, payload: Value| op(&fx.device, seq, "receipt_line", payload);
+
+    // A draft order cannot be received, by REST or by scan.
+    let early = receipt(
+        1,
+        json!({"purchase_order_id": po, "product_id": fx.product, "qty": "1"}),
+    );
+    let r = push(&app, &fx, std::slice::from_ref(&early)).await;
+    assert_eq!(statuses(&r), ["rejected"], "{}", r.text);
+    assert_eq!(r.body["results"][0]["code"], "invalid_status");
+    let r = app
+        .post(
+            &format!("/api/v1/purchase-orders/{po}/confirm"),
+            Some(t),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+
+    let ops = vec![
+        // By scan: the line is found from the product.
+        receipt(
+            2,
+            json!({"purchase_order_id": po, "product_id": fx.product, "qty": "4"}),
+        ),
+        // Only 6 are left open: refused, nothing booked.
+        receipt(
+            3,
+            json!({"purchase_order_id": po, "product_id": fx.product, "qty": "7"}),
+        ),
+        // A product that is not on the order.
+        receipt(
+            4,
+            json!({"purchase_order_id": po, "product_id": other, "qty": "1"}),
+        ),
+        // The line named, but the scanned product is another one.
+        receipt(
+            5,
+            json!({"purchase_order_id": po, "line_id": line, "product_id": other, "qty": "1"}),
+        ),
+        receipt(
+            6,
+            json!({"purchase_order_id": po, "line_id": line, "product_id": fx.product, "qty": "6", "location_id": fx.bin_b}),
+        ),
+    ];
+    let r = push(&app, &fx, &ops).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        statuses(&r),
+        ["applied", "rejected", "rejected", "rejected", "applied"]
+    );
+    for i in 1..4 {
+        assert_eq!(
+            r.body["results"][i]["code"], "validation_failed",
+            "{}",
+            r.text
+        );
+    }
+    assert!(r.body["results"][0]["result"]["move_id"].is_string());
+    assert_eq!(r.body["results"][0]["result"]["line_id"], line.as_str());
+    assert_eq!(
+        r.body["results"][0]["result"]["status"],
+        "partially_received"
+    );
+    assert_eq!(r.body["results"][4]["result"]["status"], "received");
+    assert_eq!(on_hand(&app, &fx, &fx.bin_a).await, Decimal::from(4));
+    assert_eq!(on_hand(&app, &fx, &fx.bin_b).await, Decimal::from(6));
+    let got = app
+        .get(&format!("/api/v1/purchase-orders/{po}"), Some(t))
+        .await;
+    assert_eq!(got.body["status"], "received", "{}", got.text);
+    assert_eq!(
+        dec(&got.body["lines"][0]["received_qty"]),
+        Decimal::from(10)
+    );
+    // The receipt moves are valued at the order price, like a REST receipt.
+    let moves = app
+        .get(
+            &format!("/api/v1/stock/moves?product_id={}", fx.product),
+            Some(t),
+        )
+        .await;
+    let items = moves.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{}", moves.text);
+    for m in items {
+        assert_eq!(m["reason"], "purchase_receipt", "{m}");
+        assert_eq!(dec(&m["unit_cost"]), Decimal::from(3), "{m}");
+    }
+
+    // A two-step transfer shipped and received in two parts from the phone.
+    let r = app
+        .post(
+            "/api/v1/transfers",
+            Some(t),
+            &json!({"from_location_id": fx.bin_b, "to_location_id": fx.bin_a, "lines": [
+                {"product_id": fx.product, "qty": "5"}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let tr = id(&r);
+    let tr_line = r.body["lines"][0]["id"].as_str().unwrap().to_owned();
+    let confirm = |seq: i64, payload: Value| op(&fx.device, seq, "transfer_confirm", payload);
+    let tops = vec![
+        // Receiving before shipping is refused.
+        confirm(7, json!({"transfer_id": tr, "action": "receive"})),
+        confirm(8, json!({"transfer_id": tr, "action": "ship"})),
+        // A second shipment (another op) is refused: it is no longer a draft.
+        confirm(9, json!({"transfer_id": tr, "action": "ship"})),
+        confirm(
+            10,
+            json!({"transfer_id": tr, "action": "receive", "lines": [{"line_id": tr_line, "qty": "2"}]}),
+        ),
+        // More than is in transit.
+        confirm(
+            11,
+            json!({"transfer_id": tr, "action": "receive", "lines": [{"line_id": tr_line, "qty": "4"}]}),
+        ),
+        // The rest of what is in transit.
+        confirm(12, json!({"transfer_id": tr, "action": "receive"})),
+        confirm(13, json!({"transfer_id": tr, "action": "dance"})),
+    ];
+    let r = push(&app, &fx, &tops).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        statuses(&r),
+        ["rejected", "applied", "rejected", "applied", "rejected", "applied", "rejected"]
+    );
+    assert_eq!(r.body["results"][0]["code"], "invalid_status");
+    assert_eq!(r.body["results"][2]["code"], "invalid_status");
+    assert_eq!(r.body["results"][4]["code"], "validation_failed");
+    assert_eq!(r.body["results"][6]["code"], "invalid_body");
+    assert_eq!(r.body["results"][1]["result"]["status"], "in_transit");
+    assert_eq!(
+        r.body["results"][3]["result"]["status"],
+        "partially_received"
+    );
+    assert_eq!(r.body["results"][5]["result"]["status"], "done");
+    assert_eq!(r.body["acked_seq"], 13);
+    let tdoc = product_qty_in_transfer(&app, &fx, &tr).await;
+    assert_eq!(tdoc["status"], "done");
+    assert_eq!(dec(&tdoc["lines"][0]["received_qty"]), Decimal::from(5));
+    assert_eq!(on_hand(&app, &fx, &fx.bin_a).await, Decimal::from(9));
+    assert_eq!(on_hand(&app, &fx, &fx.bin_b).await, Decimal::from(1));
+
+    // The whole log again (a retry after a lost answer): all duplicates, nothing moves.
+    let moves_before = app
+        .get(
+            &format!("/api/v1/stock/moves?product_id={}", fx.product),
+            Some(t),
+        )
+        .await
+        .body["total_count"]
+        .clone();
+    let mut all = vec![early];
+    all.extend(ops);
+    all.extend(tops);
+    let r = push(&app, &fx, &all).await;
+    assert!(statuses(&r).iter().all(|s| s == "duplicate"), "{}", r.text);
+    assert_eq!(r.body["results"][1]["original_status"], "applied");
+    assert_eq!(r.body["results"][2]["original_status"], "rejected");
+    let moves_after = app
+        .get(
+            &format!("/api/v1/stock/moves?product_id={}", fx.product),
+            Some(t),
+        )
+        .await
+        .body["total_count"]
+        .clone();
+    assert_eq!(moves_before, moves_after);
+    assert_eq!(
+        moves_after, 5,
+        "2 receipts, 1 shipment, 2 transfer receipts"
+    );
+    assert_eq!(on_hand(&app, &fx, &fx.bin_a).await, Decimal::from(9));
+    assert_eq!(on_hand(&app, &fx, &fx.bin_b).await, Decimal::from(1));
+}
+
+/// An op needs the permission of its REST call: a sales rep's phone syncs notes
+/// but cannot move stock.
+#[tokio::test]
+async fn ops_need_the_permission_of_their_rest_call() {
+    let app = TestApp::spawn().await.unwrap();
+    let fx = setup(&app, "sync-perm").await;
+    let email = "rep@sync-perm.example";
+    let r = app
+        .post(
+            "/api/v1/users",
+            Some(&fx.token),
+            &json!({"email": email, "display_name": "Rep",
+                    "password": elevate_tests::server::TEST_PASSWORD, "roles": ["sales"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let rep = app
+        .login("sync-perm", email, elevate_tests::server::TEST_PASSWORD)
+        .await;
+    let device = created(&app, &rep, "/api/v1/devices", json!({"name": "Rep phone"})).await;
+    let rep_fx = Fx {
+        token: rep,
+        device,
+        bin_a: fx.bin_a.clone(),
+        bin_b: fx.bin_b.clone(),
+        supplier: fx.supplier.clone(),
+        product: fx.product.clone(),
+    };
+    let ops = vec![
+        move_op(&rep_fx, 1, "5", &fx.supplier, &fx.bin_a),
+        op(
+            &rep_fx.device,
+            2,
+            "note",
+            json!({"text": "customer wants blue"}),
+        ),
+        op(
+            &rep_fx.device,
+            3,
+            "transfer_confirm",
+            json!({"transfer_id": Uuid::now_v7(), "action": "ship"}),
+        ),
+    ];
+    let r = push(&app, &rep_fx, &ops).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(statuses(&r), ["rejected", "applied", "rejected"]);
+    assert_eq!(r.body["results"][0]["code"], "forbidden");
+    assert_eq!(r.body["results"][2]["code"], "forbidden");
+    assert_eq!(on_hand(&app, &fx, &fx.bin_a).await, Decimal::ZERO);
+}

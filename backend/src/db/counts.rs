@@ -79,7 +79,7 @@ pub struct NewSession {
 pub async fn create_session(
     conn: &mut PgConnection,
     s: &NewSession,
-    user_id: Uuid,
+    user_id: Option<Uuid>,
 ) -> Result<CountSession, sqlx::Error> {
     let seq = ledger_seq(&mut *conn).await?;
     let row: SessionRow = sqlx::query_as(&format!(
@@ -381,11 +381,27 @@ pub async fn record_entries(
     if ok.is_empty() {
         return Ok(out);
     }
-    let idx: Vec<i32> = ok.iter().map(|&i| i as i32).collect();
-    let prods: Vec<Uuid> = ok.iter().map(|&i| entries[i].product_id).collect();
-    let locs_v: Vec<Uuid> = ok.iter().map(|&i| entries[i].location_id).collect();
-    let lots_v: Vec<Option<Uuid>> = ok.iter().map(|&i| lot_of[i]).collect();
-    let seqs: Vec<i64> = ok.iter().map(|&i| entries[i].based_on_seq).collect();
+    // Many lines share a snapshot (same bin, product, lot and ledger position:
+    // counters working from the same pull): each distinct one is computed once.
+    type SnapKey = (Uuid, Uuid, Option<Uuid>, i64);
+    let mut key_no: HashMap<SnapKey, i32> = HashMap::new();
+    let mut line_key: HashMap<usize, i32> = HashMap::with_capacity(ok.len());
+    let (mut idx, mut prods, mut locs_v, mut lots_v, mut seqs) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for &i in &ok {
+        let e = &entries[i];
+        let key = (e.product_id, e.location_id, lot_of[i], e.based_on_seq);
+        let n = *key_no.entry(key).or_insert_with(|| {
+            let n = idx.len() as i32;
+            idx.push(n);
+            prods.push(e.product_id);
+            locs_v.push(e.location_id);
+            lots_v.push(lot_of[i]);
+            seqs.push(e.based_on_seq);
+            n
+        });
+        line_key.insert(i, n);
+    }
     let snaps: HashMap<i32, (Decimal, i64)> = sqlx::query_as::<_, (i32, Decimal, i64)>(
         "SELECT k.i,
                 coalesce(sum(CASE WHEN m.to_location_id = k.loc THEN m.qty ELSE -m.qty END), 0),
@@ -412,7 +428,11 @@ pub async fn record_entries(
         .iter()
         .map(|&i| {
             let e = &entries[i];
-            let (q, n) = snaps.get(&(i as i32)).copied().unwrap_or_default();
+            let (q, n) = line_key
+                .get(&i)
+                .and_then(|k| snaps.get(k))
+                .copied()
+                .unwrap_or_default();
             json!({
                 "id": e.id, "session_id": e.session_id, "counter_id": e.counter_id,
                 "location_id": e.location_id, "product_id": e.product_id, "lot_id": lot_of[i],

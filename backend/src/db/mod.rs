@@ -5,6 +5,7 @@
 pub mod activities;
 pub mod api_keys;
 pub mod contacts;
+pub mod count_schedules;
 pub mod counts;
 pub mod crm_search;
 pub mod events;
@@ -25,6 +26,7 @@ pub mod segments;
 pub mod sessions;
 pub mod stock;
 pub mod sync;
+pub mod tasks;
 pub mod tenants;
 pub mod transfers;
 pub mod user_tokens;

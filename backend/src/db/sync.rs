@@ -256,7 +256,8 @@ pub async fn advance_seq(
 struct Synced {
     entity: SyncEntity,
     table: &'static str,
-    /// Extra condition on alias `t` (may use `$4`, the warehouse ids, NULL = all).
+    /// Extra condition on alias `t` (may use `$4`, the warehouse ids, NULL = all,
+    /// and `$7`, the pulling user).
     filter: &'static str,
 }
 
@@ -302,6 +303,12 @@ const SYNCED: &[Synced] = &[
         table: "pick_lines",
         filter: "t.pick_list_id IS NOT NULL",
     },
+    // Only the pulling user's own tasks.
+    Synced {
+        entity: SyncEntity::Task,
+        table: "task_assignments",
+        filter: "t.user_id = $7 AND ($4::uuid[] IS NULL OR t.warehouse_id = ANY($4))",
+    },
 ];
 
 fn entity_name(e: SyncEntity) -> &'static str {
@@ -314,6 +321,7 @@ fn entity_name(e: SyncEntity) -> &'static str {
         SyncEntity::CountSession => "count_session",
         SyncEntity::PickList => "pick_list",
         SyncEntity::PickLine => "pick_line",
+        SyncEntity::Task => "task",
     }
 }
 
@@ -410,12 +418,13 @@ pub struct PullPage {
     pub ledger_seq: i64,
 }
 
-/// One page of changes after `since`.
+/// One page of changes after `since`; tasks only of `user_id`.
 pub async fn pull(
     conn: &mut PgConnection,
     since: Cursor,
     limit: i64,
     warehouses: Option<&[Uuid]>,
+    user_id: Uuid,
 ) -> Result<PullPage, sqlx::Error> {
     let (next_floor, next_extra) = if since.next_floor == 0 {
         let (xmax, xip): (String, Vec<String>) = sqlx::query_as(
@@ -472,6 +481,7 @@ pub async fn pull(
         .bind(warehouses)
         .bind(&extra)
         .bind(since.floor.to_string())
+        .bind(user_id)
         .fetch_all(conn)
         .await?;
     let has_more = rows.len() as i64 > limit;

@@ -5,6 +5,7 @@ pub mod crm;
 pub mod identity;
 pub mod permissions;
 pub mod reorder;
+pub mod schedule;
 pub mod scoring;
 pub mod segments;
 pub mod stock;

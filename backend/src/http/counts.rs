@@ -81,12 +81,27 @@ async fn open_count_session(
     AppJson(input): AppJson<CountSessionForCreate>,
 ) -> ApiResult<(StatusCode, AppJson<CountSession>)> {
     tx.ctx.require(Permission::CountManage)?;
-    let wh = db::locations::get(tx.conn(), input.warehouse_id)
+    let user = tx.ctx.user_id;
+    let session = open_session(tx.conn(), &input, Some(user), chrono::Utc::now()).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, AppJson(session)))
+}
+
+/// Opens a session and raises `count.opened` (the REST call and the cycle-count
+/// schedule). A cycle count's due products are those whose class was last
+/// counted long enough before `now`. Refuses before writing anything.
+pub(crate) async fn open_session(
+    conn: &mut PgConnection,
+    input: &CountSessionForCreate,
+    user: Option<Uuid>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<CountSession> {
+    let wh = db::locations::get(&mut *conn, input.warehouse_id)
         .await?
         .filter(|l| l.kind == shared_types::inventory::LocationKind::Warehouse)
         .ok_or_else(|| ApiError::validation("warehouse_id", "The warehouse does not exist."))?;
     for l in &input.location_ids {
-        db::locations::get(tx.conn(), *l)
+        db::locations::get(&mut *conn, *l)
             .await?
             .filter(|x| x.warehouse_id == Some(wh.id) || x.id == wh.id)
             .ok_or_else(|| {
@@ -117,7 +132,7 @@ async fn open_count_session(
                     _ => p.and_then(|p| p.c_every_days).unwrap_or(180),
                 })
             };
-            let measures = db::counts::cycle_measures(tx.conn(), wh.id).await?;
+            let measures = db::counts::cycle_measures(&mut *conn, wh.id).await?;
             let items: Vec<(Uuid, Decimal)> = measures
                 .iter()
                 .map(|(id, value, velocity, _)| {
@@ -131,7 +146,6 @@ async fn open_count_session(
                 })
                 .collect();
             let classes: HashMap<Uuid, char> = abc_classes(&items, a, b).into_iter().collect();
-            let now = chrono::Utc::now();
             for ((id, measure), (_, _, _, last)) in items.iter().zip(&measures) {
                 let class = classes.get(id).copied().unwrap_or('C');
                 let due = last.is_none_or(|t| (now - t).num_days() >= every(class));
@@ -168,11 +182,10 @@ async fn open_count_session(
         tolerance_pct,
         abc,
     };
-    let user = tx.ctx.user_id;
-    let session = db::counts::create_session(tx.conn(), &s, user).await?;
+    let session = db::counts::create_session(&mut *conn, &s, user).await?;
     db::events::append(
-        tx.conn(),
-        Some(user),
+        &mut *conn,
+        user,
         db::events::NewEvent::new("count.opened")
             .subject("count_session", session.id)
             .data(json!({
@@ -181,8 +194,7 @@ async fn open_count_session(
             })),
     )
     .await?;
-    tx.commit().await?;
-    Ok((StatusCode::CREATED, AppJson(session)))
+    Ok(session)
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]

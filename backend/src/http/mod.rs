@@ -6,6 +6,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod brand;
 pub mod contacts;
+pub mod count_schedules;
 pub mod counts;
 pub mod ctx;
 pub mod events;
@@ -30,6 +31,7 @@ pub mod segments;
 pub mod sessions;
 pub mod stock;
 pub mod sync;
+pub mod tasks;
 pub mod tenants;
 pub mod transfers;
 pub mod users;
@@ -172,6 +174,8 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(sync::router())
         .merge(counts::router())
         .merge(picking::router())
+        .merge(tasks::router())
+        .merge(count_schedules::router())
         .merge(webhooks::router())
         .merge(notifications::router())
         .merge(inventory_csv::router())

@@ -12,14 +12,15 @@ use axum::response::Response;
 use chrono::Utc;
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 use shared_types::api::{ErrorCode, Page};
 use shared_types::inventory::LocationKind;
 use shared_types::purchasing::{
     ExchangeRate, ExchangeRateForSet, ProductSupplier, ProductSupplierForSet, PurchaseOrder,
-    PurchaseOrderForCreate, PurchaseOrderStatus, Receipt, ReceiptForCreate, ReceiptLine, Supplier,
-    SupplierForCreate, SupplierForUpdate,
+    PurchaseOrderForCreate, PurchaseOrderStatus, Receipt, ReceiptForCreate, ReceiptLine,
+    ReceiptLineForCreate, Supplier, SupplierForCreate, SupplierForUpdate,
 };
+use shared_types::sync::{ReceiptLineOp, SyncOp};
 use sqlx::PgConnection;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -857,4 +858,62 @@ async fn receive_order(
     let resp = idempotency::finish(&mut tx, key.as_deref(), StatusCode::CREATED, &receipt).await?;
     tx.commit().await?;
     Ok(resp)
+}
+
+/// The sync op `receipt_line` (run inside the push's savepoint): one scanned
+/// line booked through [`receive`], so the same rules apply as to a REST
+/// receipt — only confirmed orders, never more than the line has open — and
+/// the exchange rate is the one valid on the day the op was recorded.
+pub(crate) async fn apply_receipt_op(
+    conn: &mut PgConnection,
+    op: &SyncOp,
+    user: Uuid,
+) -> ApiResult<Option<Value>> {
+    let r: ReceiptLineOp = serde_json::from_value(op.payload.clone())
+        .map_err(|e| ApiError::validation("payload", e.to_string()))?;
+    let po = db::purchasing::get_po(&mut *conn, r.purchase_order_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("purchase order"))?;
+    let line = match r.line_id {
+        Some(id) => po
+            .lines
+            .iter()
+            .find(|l| l.id == id)
+            .ok_or_else(|| ApiError::validation("line_id", "The line is not on this order."))?,
+        // By scan: the first line of the product with enough left open, else the
+        // first with anything open (whose check then explains the refusal).
+        None => {
+            let of_product = || po.lines.iter().filter(|l| l.product_id == r.product_id);
+            of_product()
+                .find(|l| l.qty - l.received_qty >= r.qty)
+                .or_else(|| of_product().find(|l| l.qty > l.received_qty))
+                .or_else(|| of_product().next())
+                .ok_or_else(|| {
+                    ApiError::validation("product_id", "The scanned product is not on this order.")
+                })?
+        }
+    };
+    if line.product_id != r.product_id {
+        return Err(ApiError::validation(
+            "product_id",
+            "The scanned product is not the product of this order line.",
+        ));
+    }
+    let input = ReceiptForCreate {
+        received_on: Some(op.created_at.date_naive()),
+        location_id: r.location_id,
+        lines: vec![ReceiptLineForCreate {
+            line_id: line.id,
+            qty: r.qty,
+            lot: r.lot,
+            lot_expiry: r.lot_expiry,
+        }],
+    };
+    let receipt = receive(conn, po.id, &input, user).await?;
+    Ok(Some(json!({
+        "receipt_id": receipt.id,
+        "line_id": line.id,
+        "move_id": receipt.lines.first().map(|l| l.move_id),
+        "status": receipt.status,
+    })))
 }

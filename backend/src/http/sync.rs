@@ -223,6 +223,21 @@ fn precheck(op: &SyncOp) -> Result<(), Refusal> {
         }
         OpKind::CountLine => parse_payload::<shared_types::sync::CountLineOp>(op).map(drop),
         OpKind::PickConfirm => parse_payload::<shared_types::sync::PickConfirmOp>(op).map(drop),
+        OpKind::ReceiptLine => parse_payload::<shared_types::sync::ReceiptLineOp>(op).map(drop),
+        OpKind::TransferConfirm => {
+            parse_payload::<shared_types::sync::TransferConfirmOp>(op).map(drop)
+        }
+    }
+}
+
+/// The permission an op of this kind needs: the same as its REST call.
+fn needed_permission(kind: OpKind) -> Option<Permission> {
+    match kind {
+        OpKind::StockMove | OpKind::ReceiptLine => Some(Permission::MoveCreate),
+        OpKind::CountLine => Some(Permission::CountPerform),
+        OpKind::PickConfirm => Some(Permission::PickPerform),
+        OpKind::TransferConfirm => Some(Permission::TransferManage),
+        OpKind::Note => None,
     }
 }
 
@@ -241,6 +256,10 @@ async fn apply_in_savepoint(
     let out = match op.kind {
         OpKind::StockMove => apply_stock_move(conn, op, device_id, user_id).await,
         OpKind::PickConfirm => crate::http::picking::apply_pick_op(conn, op, user_id).await,
+        OpKind::ReceiptLine => crate::http::purchasing::apply_receipt_op(conn, op, user_id).await,
+        OpKind::TransferConfirm => {
+            crate::http::transfers::apply_transfer_op(conn, op, user_id).await
+        }
         OpKind::CountLine | OpKind::Note => Ok(None),
     };
     match out {
@@ -349,7 +368,17 @@ async fn push(
             ));
             continue;
         }
-        let pre = precheck(op);
+        let pre = match needed_permission(op.kind) {
+            Some(p) if !tx.ctx.can(p) => Err(Refusal::new(
+                ErrorCode::Forbidden.as_str(),
+                format!(
+                    "A {} op needs the permission {}.",
+                    op.kind.as_str(),
+                    p.as_str()
+                ),
+            )),
+            _ => precheck(op),
+        };
         let (status, code, message) = match &pre {
             Ok(()) => ("applied", None, None),
             Err(r) => ("rejected", Some(r.code.clone()), Some(r.message.clone())),
@@ -432,9 +461,10 @@ async fn push(
         let out = match op.kind {
             OpKind::Note => Ok(None),
             OpKind::CountLine => continue,
-            OpKind::StockMove | OpKind::PickConfirm => {
-                apply_in_savepoint(tx.conn(), op, device.id, user).await?
-            }
+            OpKind::StockMove
+            | OpKind::PickConfirm
+            | OpKind::ReceiptLine
+            | OpKind::TransferConfirm => apply_in_savepoint(tx.conn(), op, device.id, user).await?,
         };
         record(&mut results, &mut outcomes, i, op, out);
     }
@@ -566,7 +596,8 @@ pub struct PullParams {
 }
 
 /// Reference data changed since a cursor: products, barcodes, locations, lots,
-/// quants, count sessions and open pick lists, oldest change first. Pull again
+/// quants, count sessions, pick lists and lines, and the caller's own tasks
+/// (count sessions and pick lists assigned to them), oldest change first. Pull again
 /// while `has_more`. With nothing changed the answer is an empty page.
 #[utoipa::path(get, path = "/api/v1/sync/pull", tag = "sync",
     security(("bearer" = [])), params(PullParams),
@@ -601,7 +632,8 @@ async fn pull(mut tx: TenantTx, AppQuery(p): AppQuery<PullParams>) -> ApiResult<
             .ok_or_else(device_refused)?;
     }
     let warehouses = p.warehouse_id.map(|w| vec![w]);
-    let page = db::sync::pull(tx.conn(), since, limit, warehouses.as_deref()).await?;
+    let user = tx.ctx.user_id;
+    let page = db::sync::pull(tx.conn(), since, limit, warehouses.as_deref(), user).await?;
     Ok(AppJson(SyncPull {
         changes: page.changes,
         cursor: page.cursor.encode(),

@@ -9,8 +9,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use serde_json::json;
+use serde_json::{json, Value};
 use shared_types::api::Page;
+use shared_types::sync::{SyncOp, TransferAction, TransferConfirmOp};
 use shared_types::transfers::{
     Transfer, TransferForCreate, TransferReceive, TransferScan, TransferStatus,
 };
@@ -218,25 +219,9 @@ async fn post_move(
     Ok(())
 }
 
-/// Ship a draft transfer: every line leaves the source. Two-step transfers go
-/// to the transit location; one-step transfers arrive at once (done).
-/// Accepts `Idempotency-Key`; shipping a shipped transfer again changes nothing.
-#[utoipa::path(post, path = "/api/v1/transfers/{id}/ship", tag = "transfers",
-    security(("bearer" = [])), params(("id" = Uuid, Path, description = "Transfer id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
-    responses((status = 200, body = Transfer), ErrorResponses))]
-async fn ship_transfer(
-    mut tx: TenantTx,
-    headers: HeaderMap,
-    AppPath(id): AppPath<Uuid>,
-) -> ApiResult<Response> {
-    tx.ctx.require(Permission::TransferManage)?;
-    let key = idempotency::key_from_headers(&headers)?;
-    let op = format!("transfer.ship:{id}");
-    if let Some(replay) = idempotency::begin(&mut tx, key.as_deref(), &op, &json!({})).await? {
-        return Ok(replay);
-    }
-    let row = db::transfers::lock(tx.conn(), id)
+/// Ships a draft transfer (the REST call and the sync op `transfer_confirm`).
+pub(crate) async fn ship(conn: &mut PgConnection, id: Uuid, user: Uuid) -> ApiResult<Transfer> {
+    let row = db::transfers::lock(&mut *conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found("transfer"))?;
     if row.status()? != TransferStatus::Draft {
@@ -248,17 +233,16 @@ async fn ship_transfer(
             ),
         ));
     }
-    let user = tx.ctx.user_id;
     let refr = reference(row.number);
     let dest = if row.steps == 1 {
         row.to_location_id
     } else {
-        transit_location(tx.conn()).await?
+        transit_location(&mut *conn).await?
     };
-    let lines = db::transfers::lines(tx.conn(), &[id]).await?;
+    let lines = db::transfers::lines(&mut *conn, &[id]).await?;
     for l in &lines {
         post_move(
-            tx.conn(),
+            &mut *conn,
             l.product_id,
             l.qty,
             row.from_location_id,
@@ -274,50 +258,36 @@ async fn ship_transfer(
         )
         .await?;
         let received = if row.steps == 1 { l.qty } else { Decimal::ZERO };
-        db::transfers::add_line_qty(tx.conn(), l.id, l.qty, received).await?;
+        db::transfers::add_line_qty(&mut *conn, l.id, l.qty, received).await?;
     }
     let status = if row.steps == 1 {
         TransferStatus::Done
     } else {
         TransferStatus::InTransit
     };
-    db::transfers::set_status(tx.conn(), id, status).await?;
+    db::transfers::set_status(&mut *conn, id, status).await?;
     let products: Vec<Uuid> = lines.iter().map(|l| l.product_id).collect();
-    db::reorder::after_moves(tx.conn(), Some(user), &products).await?;
+    db::reorder::after_moves(&mut *conn, Some(user), &products).await?;
     db::events::append(
-        tx.conn(),
+        &mut *conn,
         Some(user),
         db::events::NewEvent::new("transfer.shipped")
             .subject("transfer", id)
             .data(json!({ "reference": refr, "steps": row.steps, "status": status })),
     )
     .await?;
-    let t = load(tx.conn(), id).await?;
-    let resp = idempotency::finish(&mut tx, key.as_deref(), StatusCode::OK, &t).await?;
-    tx.commit().await?;
-    Ok(resp)
+    load(conn, id).await
 }
 
-/// Receive a shipped two-step transfer, in full (no lines) or in part.
-/// Accepts `Idempotency-Key`.
-#[utoipa::path(post, path = "/api/v1/transfers/{id}/receive", tag = "transfers",
-    security(("bearer" = [])), params(("id" = Uuid, Path, description = "Transfer id"),
-        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
-    request_body = TransferReceive,
-    responses((status = 200, body = Transfer), ErrorResponses))]
-async fn receive_transfer(
-    mut tx: TenantTx,
-    headers: HeaderMap,
-    AppPath(id): AppPath<Uuid>,
-    AppJson(input): AppJson<TransferReceive>,
-) -> ApiResult<Response> {
-    tx.ctx.require(Permission::TransferManage)?;
-    let key = idempotency::key_from_headers(&headers)?;
-    let op = format!("transfer.receive:{id}");
-    if let Some(replay) = idempotency::begin(&mut tx, key.as_deref(), &op, &input).await? {
-        return Ok(replay);
-    }
-    let row = db::transfers::lock(tx.conn(), id)
+/// Receives a transfer in transit, in full (no lines) or in part (the REST
+/// call and the sync op `transfer_confirm`).
+pub(crate) async fn receive(
+    conn: &mut PgConnection,
+    id: Uuid,
+    input: &TransferReceive,
+    user: Uuid,
+) -> ApiResult<Transfer> {
+    let row = db::transfers::lock(&mut *conn, id)
         .await?
         .ok_or_else(|| ApiError::not_found("transfer"))?;
     if !matches!(
@@ -332,7 +302,7 @@ async fn receive_transfer(
             ),
         ));
     }
-    let lines = db::transfers::lines(tx.conn(), &[id]).await?;
+    let lines = db::transfers::lines(&mut *conn, &[id]).await?;
     let wanted: Vec<(usize, Decimal)> = if input.lines.is_empty() {
         lines
             .iter()
@@ -372,13 +342,12 @@ async fn receive_transfer(
         }
         out
     };
-    let user = tx.ctx.user_id;
     let refr = reference(row.number);
-    let transit = transit_location(tx.conn()).await?;
+    let transit = transit_location(&mut *conn).await?;
     for (i, qty) in &wanted {
         let l = &lines[*i];
         post_move(
-            tx.conn(),
+            &mut *conn,
             l.product_id,
             *qty,
             transit,
@@ -389,31 +358,79 @@ async fn receive_transfer(
             user,
         )
         .await?;
-        db::transfers::add_line_qty(tx.conn(), l.id, Decimal::ZERO, *qty).await?;
+        db::transfers::add_line_qty(&mut *conn, l.id, Decimal::ZERO, *qty).await?;
     }
     let all_in: bool = sqlx::query_scalar(
         "SELECT bool_and(received_qty >= qty) FROM transfer_lines WHERE transfer_id = $1",
     )
     .bind(id)
-    .fetch_one(tx.conn())
+    .fetch_one(&mut *conn)
     .await?;
     let status = if all_in {
         TransferStatus::Done
     } else {
         TransferStatus::PartiallyReceived
     };
-    db::transfers::set_status(tx.conn(), id, status).await?;
+    db::transfers::set_status(&mut *conn, id, status).await?;
     let products: Vec<Uuid> = wanted.iter().map(|(i, _)| lines[*i].product_id).collect();
-    db::reorder::after_moves(tx.conn(), Some(user), &products).await?;
+    db::reorder::after_moves(&mut *conn, Some(user), &products).await?;
     db::events::append(
-        tx.conn(),
+        &mut *conn,
         Some(user),
         db::events::NewEvent::new("transfer.received")
             .subject("transfer", id)
             .data(json!({ "reference": refr, "status": status, "lines": wanted.len() })),
     )
     .await?;
-    let t = load(tx.conn(), id).await?;
+    load(conn, id).await
+}
+
+/// Ship a draft transfer: every line leaves the source. Two-step transfers go
+/// to the transit location; one-step transfers arrive at once (done).
+/// Accepts `Idempotency-Key`; shipping a shipped transfer again changes nothing.
+#[utoipa::path(post, path = "/api/v1/transfers/{id}/ship", tag = "transfers",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "Transfer id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    responses((status = 200, body = Transfer), ErrorResponses))]
+async fn ship_transfer(
+    mut tx: TenantTx,
+    headers: HeaderMap,
+    AppPath(id): AppPath<Uuid>,
+) -> ApiResult<Response> {
+    tx.ctx.require(Permission::TransferManage)?;
+    let key = idempotency::key_from_headers(&headers)?;
+    let op = format!("transfer.ship:{id}");
+    if let Some(replay) = idempotency::begin(&mut tx, key.as_deref(), &op, &json!({})).await? {
+        return Ok(replay);
+    }
+    let user = tx.ctx.user_id;
+    let t = ship(tx.conn(), id, user).await?;
+    let resp = idempotency::finish(&mut tx, key.as_deref(), StatusCode::OK, &t).await?;
+    tx.commit().await?;
+    Ok(resp)
+}
+
+/// Receive a shipped two-step transfer, in full (no lines) or in part.
+/// Accepts `Idempotency-Key`.
+#[utoipa::path(post, path = "/api/v1/transfers/{id}/receive", tag = "transfers",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "Transfer id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    request_body = TransferReceive,
+    responses((status = 200, body = Transfer), ErrorResponses))]
+async fn receive_transfer(
+    mut tx: TenantTx,
+    headers: HeaderMap,
+    AppPath(id): AppPath<Uuid>,
+    AppJson(input): AppJson<TransferReceive>,
+) -> ApiResult<Response> {
+    tx.ctx.require(Permission::TransferManage)?;
+    let key = idempotency::key_from_headers(&headers)?;
+    let op = format!("transfer.receive:{id}");
+    if let Some(replay) = idempotency::begin(&mut tx, key.as_deref(), &op, &input).await? {
+        return Ok(replay);
+    }
+    let user = tx.ctx.user_id;
+    let t = receive(tx.conn(), id, &input, user).await?;
     let resp = idempotency::finish(&mut tx, key.as_deref(), StatusCode::OK, &t).await?;
     tx.commit().await?;
     Ok(resp)
@@ -485,4 +502,33 @@ async fn cancel_transfer(
     let t = load(tx.conn(), id).await?;
     tx.commit().await?;
     Ok(AppJson(t))
+}
+
+/// The sync op `transfer_confirm` (run inside the push's savepoint): ships or
+/// receives through [`ship`] and [`receive`], the REST calls' own code.
+pub(crate) async fn apply_transfer_op(
+    conn: &mut PgConnection,
+    op: &SyncOp,
+    user: Uuid,
+) -> ApiResult<Option<Value>> {
+    let t: TransferConfirmOp = serde_json::from_value(op.payload.clone())
+        .map_err(|e| ApiError::validation("payload", e.to_string()))?;
+    let done = match t.action {
+        TransferAction::Ship => {
+            if !t.lines.is_empty() {
+                return Err(ApiError::validation(
+                    "lines",
+                    "A shipment sends every line; `lines` is only for receiving.",
+                ));
+            }
+            ship(conn, t.transfer_id, user).await?
+        }
+        TransferAction::Receive => {
+            let input = TransferReceive { lines: t.lines };
+            receive(conn, t.transfer_id, &input, user).await?
+        }
+    };
+    Ok(Some(
+        json!({ "transfer_id": done.id, "status": done.status }),
+    ))
 }

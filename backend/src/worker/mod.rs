@@ -12,6 +12,7 @@
 //! A delivery that fails `max_attempts` times becomes a dead letter (replayable).
 
 pub mod notify;
+pub mod schedules;
 pub mod webhook;
 
 use std::sync::Arc;
@@ -68,6 +69,7 @@ pub async fn run(
         let sd = shutdown.clone();
         handles.push(tokio::spawn(async move { w.lane(sd).await }));
     }
+    let schedules = tokio::spawn(schedules::run(db.clone(), shutdown.clone()));
     tracing::info!(lanes, "outbox worker started");
     let _ = shutdown.wait_for(|s| *s).await;
     worker.wake.notify_waiters();
@@ -75,6 +77,7 @@ pub async fn run(
         let _ = h.await;
     }
     listener.abort();
+    let _ = schedules.await;
     tracing::info!("outbox worker stopped");
     Ok(())
 }
