@@ -258,7 +258,7 @@ async fn close(socket: &mut WebSocket, code: u16, reason: String) {
     let _ = tokio::time::timeout(SEND_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
 }
 
-async fn session(
+pub(crate) async fn session(
     state: AppState,
     tenant: Uuid,
     perms: Vec<Permission>,

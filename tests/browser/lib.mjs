@@ -57,10 +57,18 @@ export async function axe(page) {
 }
 
 export async function overflow(page) {
-  return page.evaluate(() => ({
-    scrollWidth: document.documentElement.scrollWidth,
-    width: window.innerWidth,
-  }));
+  return page.evaluate(() => {
+    const width = window.innerWidth;
+    // For the report: the outermost elements reaching past the right edge.
+    const wide = [];
+    for (const el of document.body.querySelectorAll('*')) {
+      const r = el.getBoundingClientRect();
+      if (r.right > width + 1 && !(el.parentElement && el.parentElement.getBoundingClientRect().right > width + 1)) {
+        wide.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : '') + ' ' + Math.round(r.right));
+      }
+    }
+    return { scrollWidth: document.documentElement.scrollWidth, width, wide: wide.slice(0, 5) };
+  });
 }
 
 export async function setTheme(page, base, theme) {

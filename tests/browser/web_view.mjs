@@ -64,6 +64,14 @@ try {
     ['products', '/app/inventory/products'],
     ['products-filtered', '/app/inventory/products?stock=low'],
     ['product', '/app/inventory/products/' + cfg.product_id],
+    ['reorder', '/app/purchasing/reorder'],
+    ['purchase-orders', '/app/purchasing/orders'],
+    ['purchase-order', '/app/purchasing/orders/' + cfg.order_id],
+    ['counts', '/app/counts'],
+    ['count', '/app/counts/' + cfg.count_id],
+    ['search', '/app/search?q=' + encodeURIComponent(cfg.search || 'a')],
+    ['visits', '/app/visits'],
+    ['notifications', '/app/notifications'],
     ['users', '/app/admin/users'],
     ['roles', '/app/admin/roles'],
     ['api-keys', '/app/admin/api-keys'],
@@ -91,6 +99,7 @@ try {
       const o = await overflow(page);
       entry.scroll_width_375 = o.scrollWidth;
       entry.overflow_375 = o.scrollWidth > o.width;
+      if (entry.overflow_375) entry.too_wide = o.wide;
       entry.axe_serious_375 = await axe(page);
       entry.axe_serious.push(...entry.axe_serious_375);
       const phone = join(cfg.artifacts, `${name}-${theme}-375.png`);

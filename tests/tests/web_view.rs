@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use elevate_backend::seed::{seed_demo, DEMO_ADMIN_EMAIL, DEMO_SLUG};
 use elevate_tests::TestApp;
 use reqwest::StatusCode;
+use rust_decimal::Decimal;
 use serde_json::{json, Value};
 
 fn root() -> PathBuf {
@@ -65,6 +66,97 @@ pub async fn demo_product(app: &TestApp, token: &str) -> String {
         .find(|p| p["barcodes"].as_array().is_some_and(|b| !b.is_empty()))
         .map(id)
         .expect("the demo seed has products with barcodes")
+}
+
+/// A bin holding some of `product` in the demo tenant: (location, warehouse, lot code, qty).
+async fn stocked_bin(
+    app: &TestApp,
+    token: &str,
+    product: &str,
+) -> (String, String, Option<String>, Decimal) {
+    let r = app
+        .get(
+            &format!("/api/v1/stock/quants?product_id={product}&limit=100"),
+            Some(token),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let q = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| {
+            dec(&q["qty"]) > Decimal::ZERO && !q["location_path"].as_str().unwrap_or("").is_empty()
+        })
+        .unwrap_or_else(|| panic!("the demo product has stock somewhere: {}", r.text))
+        .clone();
+    let location = q["location_id"].as_str().unwrap().to_owned();
+    let warehouse: uuid::Uuid =
+        sqlx::query_scalar("SELECT warehouse_id FROM locations WHERE id = $1")
+            .bind(uuid::Uuid::parse_str(&location).unwrap())
+            .fetch_one(&app.db.owner)
+            .await
+            .unwrap();
+    (
+        location,
+        warehouse.to_string(),
+        q["lot_code"].as_str().map(str::to_owned),
+        dec(&q["qty"]),
+    )
+}
+
+fn dec(v: &Value) -> Decimal {
+    v.as_str()
+        .unwrap_or_else(|| panic!("not a decimal: {v}"))
+        .parse()
+        .unwrap()
+}
+
+/// A spot count of one bin of `product` whose count is `variance` above the ledger
+/// (tolerance 0, so the line needs a manager's approval). Answers the session id.
+async fn count_with_variance(app: &TestApp, token: &str, product: &str, variance: i64) -> String {
+    let (location, warehouse, lot, qty) = stocked_bin(app, token, product).await;
+    let r = app
+        .post(
+            "/api/v1/counts",
+            Some(token),
+            &json!({"kind": "spot", "warehouse_id": warehouse, "location_ids": [location],
+                    "product_ids": [product], "blind": false, "tolerance_qty": "0", "tolerance_pct": "0"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let session = id(&r.body);
+    let seq = r.body["snapshot_seq"].as_i64().unwrap();
+    let r = app
+        .post(
+            &format!("/api/v1/counts/{session}/lines"),
+            Some(token),
+            &json!({"location_id": location, "product_id": product, "lot": lot,
+                    "counted_qty": (qty + Decimal::from(variance)).to_string(),
+                    "based_on_server_seq": seq}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    session
+}
+
+/// The first purchase order of the demo data.
+async fn demo_order(app: &TestApp, token: &str) -> String {
+    let r = app
+        .get("/api/v1/purchase-orders?limit=1", Some(token))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    id(&r.body["items"][0])
+}
+
+/// A figure as the English page shows it (`1,234.5`).
+fn figure(v: &Value) -> Decimal {
+    v.as_str()
+        .unwrap_or_else(|| panic!("not a figure: {v}"))
+        .replace(',', "")
+        .trim()
+        .parse()
+        .unwrap_or_else(|e| panic!("not a figure: {v}: {e}"))
 }
 
 /// Turns on TOTP for the signed-in user; the confirming code is the previous step's,
@@ -122,6 +214,8 @@ async fn managers_sign_in_with_mfa_keep_theme_and_layout_and_every_page_is_acces
     let demo = seed_demo(&app.db.owner).await.unwrap();
     let token = app.login(DEMO_SLUG, DEMO_ADMIN_EMAIL, &demo.password).await;
     let product = demo_product(&app, &token).await;
+    let count = count_with_variance(&app, &token, &product, 2).await;
+    let order = demo_order(&app, &token).await;
     let secret = enable_totp(&app, &token).await;
 
     let artifacts = artifacts_dir();
@@ -135,6 +229,8 @@ async fn managers_sign_in_with_mfa_keep_theme_and_layout_and_every_page_is_acces
             "password": demo.password,
             "totp_secret": secret,
             "product_id": product,
+            "count_id": count,
+            "order_id": order,
             "artifacts": artifacts,
         }),
     )
@@ -172,7 +268,7 @@ async fn managers_sign_in_with_mfa_keep_theme_and_layout_and_every_page_is_acces
     // Acceptance 2 and 3: every page, both themes: no serious/critical axe violations,
     // no horizontal overflow at 375 px, screenshots saved.
     let pages = report["pages"].as_array().unwrap();
-    assert!(pages.len() >= 18, "pages checked: {}", pages.len());
+    assert!(pages.len() >= 36, "pages checked: {}", pages.len());
     for p in pages {
         assert_eq!(
             p["axe_serious"].as_array().map(Vec::len),
@@ -196,12 +292,24 @@ async fn managers_sign_in_with_mfa_keep_theme_and_layout_and_every_page_is_acces
         }
     }
     for theme in ["light", "dark"] {
-        assert!(
-            pages
-                .iter()
-                .any(|p| p["theme"] == theme && p["name"] == "dashboard"),
-            "dashboard not checked in {theme}"
-        );
+        for name in [
+            "dashboard",
+            "reorder",
+            "purchase-orders",
+            "purchase-order",
+            "counts",
+            "count",
+            "search",
+            "visits",
+            "notifications",
+        ] {
+            assert!(
+                pages
+                    .iter()
+                    .any(|p| p["theme"] == theme && p["name"] == name),
+                "{name} not checked in {theme}"
+            );
+        }
     }
     // The product page drew its barcodes as images.
     let product_page = pages.iter().find(|p| p["name"] == "product").unwrap();
@@ -209,6 +317,172 @@ async fn managers_sign_in_with_mfa_keep_theme_and_layout_and_every_page_is_acces
         product_page["barcode_images"].as_u64().unwrap() >= 1,
         "{product_page}"
     );
+}
+
+/// The managers' work in the browser: approve a reorder suggestion and find its
+/// purchase order; approve a count variance and see the stock change by it; watch a
+/// stock figure change without reload when a move is posted through the API; find a
+/// product and an order with the header's search box.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn managers_approve_reorders_and_count_variances_and_see_stock_move_live() {
+    let app = TestApp::spawn().await.unwrap();
+    let demo = seed_demo(&app.db.owner).await.unwrap();
+    let token = app.login(DEMO_SLUG, DEMO_ADMIN_EMAIL, &demo.password).await;
+    let product = demo_product(&app, &token).await;
+    let sku = app
+        .get(&format!("/api/v1/products/{product}"), Some(&token))
+        .await
+        .body["sku"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    const VARIANCE: i64 = 3;
+    let count = count_with_variance(&app, &token, &product, VARIANCE).await;
+    // A manager tightens one of the demo's reorder rules to min/max above what the
+    // warehouse holds, so it must be suggested now.
+    let all = app
+        .get(
+            "/api/v1/reorder/suggestions?all=true&limit=200",
+            Some(&token),
+        )
+        .await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.text);
+    let pick = all.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["supplier"].is_object())
+        .unwrap_or_else(|| panic!("the demo has reorder rules with suppliers: {}", all.text))
+        .clone();
+    let floor = dec(&pick["position"]).max(Decimal::ZERO).round();
+    let r = app
+        .call(
+            reqwest::Method::PUT,
+            "/api/v1/reorder/rules",
+            Some(&token),
+            Some(
+                &json!({"product_id": pick["product_id"], "warehouse_id": pick["warehouse_id"],
+                    "method": "min_max", "min_qty": (floor + Decimal::from(10)).to_string(),
+                    "max_qty": (floor + Decimal::from(40)).to_string(),
+                    "supplier_id": pick["supplier"]["id"]}),
+            ),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let suggestions = app
+        .get("/api/v1/reorder/suggestions?limit=200", Some(&token))
+        .await;
+    assert_eq!(suggestions.status, StatusCode::OK, "{}", suggestions.text);
+    assert!(
+        suggestions.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["product_id"] == pick["product_id"]
+                && s["warehouse_id"] == pick["warehouse_id"]),
+        "the tightened rule is suggested: {}",
+        suggestions.text
+    );
+    let (bin, _, lot, _) = stocked_bin(&app, &token, &product).await;
+    let supplier: uuid::Uuid = sqlx::query_scalar(
+        "SELECT l.id FROM locations l JOIN tenants t ON t.id = l.tenant_id
+          WHERE t.slug = $1 AND l.kind = 'supplier'",
+    )
+    .bind(DEMO_SLUG)
+    .fetch_one(&app.db.owner)
+    .await
+    .unwrap();
+    const LIVE_QTY: i64 = 5;
+    let artifacts = artifacts_dir();
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let report = run_browser(
+        "web_flows.mjs",
+        &app.base,
+        &json!({
+            "tenant": DEMO_SLUG,
+            "email": DEMO_ADMIN_EMAIL,
+            "password": demo.password,
+            "product_id": product,
+            "sku": sku,
+            "count_id": count,
+            "api_token": token,
+            "live_move": {"product_id": product, "qty": LIVE_QTY.to_string(), "lot": lot,
+                          "from_location_id": supplier, "to_location_id": bin,
+                          "reason": "purchase_receipt"},
+            "artifacts": artifacts,
+        }),
+    )
+    .await;
+    eprintln!("{}", serde_json::to_string_pretty(&report).unwrap());
+
+    // Reorder: the approved suggestion became a draft purchase order from the
+    // reorder source, with the suggested quantity, listed among the orders.
+    let rule = report["reorder"]["rule_id"]
+        .as_str()
+        .expect("a suggestion approved");
+    let suggestion = suggestions.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["rule_id"] == rule)
+        .unwrap_or_else(|| panic!("approved rule {rule} was not suggested"));
+    let po = report["reorder"]["po_id"].as_str().unwrap();
+    let r = app
+        .get(&format!("/api/v1/purchase-orders/{po}"), Some(&token))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["source"], "reorder");
+    assert_eq!(r.body["status"], "draft");
+    assert_eq!(r.body["reference"], report["reorder"]["po_reference"]);
+    let line = r.body["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["product_id"] == suggestion["product_id"])
+        .unwrap_or_else(|| panic!("no line for the suggested product: {}", r.text));
+    assert_eq!(dec(&line["qty"]), dec(&suggestion["suggested_qty"]));
+    assert_eq!(
+        report["reorder"]["page_lines"].as_array().map(Vec::len),
+        r.body["lines"].as_array().map(Vec::len)
+    );
+    assert_eq!(report["reorder"]["listed"], true, "{report}");
+
+    // Count: the line was posted and the product's stock rose by the variance.
+    assert_eq!(report["count"]["state_after"], "posted", "{report}");
+    assert_eq!(
+        figure(&report["count"]["on_hand_after"]) - figure(&report["count"]["on_hand_before"]),
+        Decimal::from(VARIANCE),
+        "{report}"
+    );
+    let r = app
+        .get(&format!("/api/v1/counts/{count}"), Some(&token))
+        .await;
+    let posted = r.body["lines"][0]["move_id"]
+        .as_str()
+        .expect("an adjustment move");
+    let r = app
+        .get(&format!("/api/v1/stock/moves/{posted}"), Some(&token))
+        .await;
+    assert_eq!(dec(&r.body["qty"]), Decimal::from(VARIANCE), "{}", r.text);
+
+    // Live: the figure on the open page changed by the move's quantity, no reload.
+    assert_eq!(report["live"]["move_status"], 201, "{report}");
+    assert_eq!(report["live"]["reloaded"], false, "{report}");
+    assert_eq!(
+        figure(&report["live"]["after"]) - figure(&report["live"]["before"]),
+        Decimal::from(LIVE_QTY),
+        "{report}"
+    );
+
+    // Search: the product by SKU and the new order by its reference.
+    assert_eq!(report["search"]["product_found"], true, "{report}");
+    assert_eq!(report["search"]["order_found"], true, "{report}");
+    for shot in report["screenshots"].as_array().unwrap() {
+        assert!(
+            std::path::Path::new(shot.as_str().unwrap()).exists(),
+            "missing {shot}"
+        );
+    }
 }
 
 /// Time to first render of the dashboard with the demo data (the demo seed's products,

@@ -230,7 +230,7 @@ async fn list_count_sessions(
 }
 
 /// Reconciles a session's entries into lines with variances.
-async fn lines(
+pub(crate) async fn lines(
     conn: &mut PgConnection,
     session: &CountSession,
     reveal: bool,
@@ -459,7 +459,7 @@ pub(crate) async fn apply_count_ops(
     security(("bearer" = [])), request_body = CountApproval,
     params(("id" = Uuid, Path, description = "Count session id")),
     responses((status = 200, body = CountApprovalResult), ErrorResponses))]
-async fn approve_count(
+pub(crate) async fn approve_count(
     mut tx: TenantTx,
     AppPath(id): AppPath<Uuid>,
     AppJson(input): AppJson<CountApproval>,
@@ -591,7 +591,7 @@ async fn approve_count(
 #[utoipa::path(post, path = "/api/v1/counts/{id}/close", tag = "counting",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Count session id")),
     responses((status = 200, body = CountSession), ErrorResponses))]
-async fn close_count_session(
+pub(crate) async fn close_count_session(
     mut tx: TenantTx,
     AppPath(id): AppPath<Uuid>,
 ) -> ApiResult<AppJson<CountSession>> {

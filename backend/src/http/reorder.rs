@@ -10,8 +10,9 @@ use serde::Deserialize;
 use shared_types::api::Page;
 use shared_types::purchasing::{
     PurchaseOrder, PurchaseOrderForCreate, PurchaseOrderLineForCreate, ReorderMethod, ReorderRule,
-    ReorderRuleForSet, ReorderSuggestion, SuggestionsApprove,
+    ReorderRuleForSet, ReorderSuggestion, SuggestionApproval, SuggestionsApprove,
 };
+use sqlx::PgConnection;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -247,14 +248,28 @@ async fn approve_suggestions(
     {
         return Ok(replay);
     }
-    if input.items.is_empty() || input.items.len() > 500 {
+    let user = tx.ctx.user_id;
+    let orders = orders_from_suggestions(tx.conn(), &input.items, user).await?;
+    let resp = idempotency::finish(&mut tx, key.as_deref(), StatusCode::CREATED, &orders).await?;
+    tx.commit().await?;
+    Ok(resp)
+}
+
+/// Makes draft purchase orders from the chosen suggestions, one per supplier and
+/// warehouse (shared by the API and the web view).
+pub(crate) async fn orders_from_suggestions(
+    conn: &mut PgConnection,
+    items: &[SuggestionApproval],
+    user: Uuid,
+) -> ApiResult<Vec<PurchaseOrder>> {
+    if items.is_empty() || items.len() > 500 {
         return Err(ApiError::validation("items", "Approve 1–500 suggestions."));
     }
-    let ids: Vec<Uuid> = input.items.iter().map(|i| i.rule_id).collect();
-    let found = db::reorder::suggestions(tx.conn(), Some(&ids), None).await?;
+    let ids: Vec<Uuid> = items.iter().map(|i| i.rule_id).collect();
+    let found = db::reorder::suggestions(&mut *conn, Some(&ids), None).await?;
     // (supplier, warehouse) → lines
     let mut groups: BTreeMap<(Uuid, Uuid), Vec<PurchaseOrderLineForCreate>> = BTreeMap::new();
-    for item in &input.items {
+    for item in items {
         let s = found
             .iter()
             .find(|s| s.rule_id == item.rule_id)
@@ -295,7 +310,7 @@ async fn approve_suggestions(
                 unit_price: Some(supplier.unit_price),
             });
     }
-    let user = Some(tx.ctx.user_id);
+    let user = Some(user);
     let mut orders = Vec::with_capacity(groups.len());
     for ((supplier_id, warehouse_id), lines) in groups {
         let currency = found
@@ -304,7 +319,7 @@ async fn approve_suggestions(
             .find(|x| x.id == supplier_id)
             .map(|x| x.currency.clone());
         let po = crate::http::purchasing::create_draft(
-            tx.conn(),
+            &mut *conn,
             &PurchaseOrderForCreate {
                 supplier_id,
                 location_id: warehouse_id,
@@ -319,7 +334,5 @@ async fn approve_suggestions(
         .await?;
         orders.push(po);
     }
-    let resp = idempotency::finish(&mut tx, key.as_deref(), StatusCode::CREATED, &orders).await?;
-    tx.commit().await?;
-    Ok(resp)
+    Ok(orders)
 }

@@ -16,17 +16,29 @@ use crate::web::{document, WebResult};
 pub enum Nav {
     Dashboard,
     Products,
+    Reorder,
+    PurchaseOrders,
+    Counts,
+    Visits,
+    Notifications,
     Users,
     Roles,
     ApiKeys,
     Audit,
     Mfa,
+    /// Search results (no sidebar entry).
+    Search,
 }
 
 impl Nav {
-    const ALL: [Nav; 7] = [
+    const ALL: [Nav; 12] = [
         Nav::Dashboard,
         Nav::Products,
+        Nav::Reorder,
+        Nav::PurchaseOrders,
+        Nav::Counts,
+        Nav::Visits,
+        Nav::Notifications,
         Nav::Users,
         Nav::Roles,
         Nav::ApiKeys,
@@ -38,6 +50,12 @@ impl Nav {
         match self {
             Nav::Dashboard => "/app",
             Nav::Products => "/app/inventory/products",
+            Nav::Reorder => "/app/purchasing/reorder",
+            Nav::PurchaseOrders => "/app/purchasing/orders",
+            Nav::Counts => "/app/counts",
+            Nav::Visits => "/app/visits",
+            Nav::Notifications => "/app/notifications",
+            Nav::Search => "/app/search",
             Nav::Users => "/app/admin/users",
             Nav::Roles => "/app/admin/roles",
             Nav::ApiKeys => "/app/admin/api-keys",
@@ -50,6 +68,12 @@ impl Nav {
         match self {
             Nav::Dashboard => Key::NavDashboard,
             Nav::Products => Key::NavProducts,
+            Nav::Reorder => Key::NavReorder,
+            Nav::PurchaseOrders => Key::NavPurchaseOrders,
+            Nav::Counts => Key::NavCounts,
+            Nav::Visits => Key::NavVisits,
+            Nav::Notifications => Key::NavNotifications,
+            Nav::Search => Key::SearchTitle,
             Nav::Users => Key::NavUsers,
             Nav::Roles => Key::NavRoles,
             Nav::ApiKeys => Key::NavApiKeys,
@@ -60,8 +84,11 @@ impl Nav {
 
     fn permission(self) -> Option<Permission> {
         match self {
-            Nav::Dashboard | Nav::Mfa => None,
+            Nav::Dashboard | Nav::Mfa | Nav::Search | Nav::Notifications => None,
+            Nav::Visits => Some(Permission::ContactRead),
             Nav::Products => Some(Permission::ProductRead),
+            Nav::Reorder | Nav::PurchaseOrders => Some(Permission::PurchaseRead),
+            Nav::Counts => Some(Permission::CountPerform),
             Nav::Users | Nav::Roles => Some(Permission::UsersRead),
             Nav::ApiKeys => Some(Permission::ApiKeysManage),
             Nav::Audit => Some(Permission::AuditRead),
@@ -190,6 +217,23 @@ fn theme_switch(shell: &Shell) -> Element {
     }
 }
 
+const SEARCH_ICON: &str = r#"<svg width="18" height="18" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.5" focusable="false"><circle cx="10.5" cy="10.5" r="6.5"/><line x1="15.5" y1="15.5" x2="21" y2="21"/></svg>"#;
+
+fn search_box(shell: &Shell) -> Element {
+    let lang = shell.lang;
+    rsx! {
+        form { class: "global-search", method: "get", action: "/app/search", role: "search",
+            "aria-label": "{lang.t(Key::GlobalSearch)}",
+            label { r#for: "global-q", class: "visually-hidden", {lang.t(Key::GlobalSearchLabel)} }
+            input { id: "global-q", name: "q", r#type: "search", placeholder: "{lang.t(Key::GlobalSearch)}",
+                autocomplete: "off", enterkeyhint: "search" }
+            button { r#type: "submit", class: "secondary", "aria-label": "{lang.t(Key::GlobalSearch)}", title: "{lang.t(Key::GlobalSearch)}",
+                span { class: "search-icon", "aria-hidden": "true", dangerous_inner_html: SEARCH_ICON }
+            }
+        }
+    }
+}
+
 fn user_menu(shell: &Shell) -> Element {
     let lang = shell.lang;
     let signed_in = lang.tf(Key::SignedInAs, &[("name", &shell.user_name)]);
@@ -242,6 +286,7 @@ pub fn app_page(shell: &Shell, title: &str, body: Element) -> Html<String> {
                             Logo { alt: lang.t(Key::LogoAlt) }
                             span { class: "tenant-name", "{shell.tenant_name}" }
                         }
+                        if !shell.mfa_setup { {search_box(shell)} }
                         div { class: "header-tools",
                             {theme_switch(shell)}
                             {user_menu(shell)}

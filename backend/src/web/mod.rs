@@ -9,6 +9,7 @@
 pub mod barcode;
 pub mod i18n;
 pub mod layout;
+pub mod live;
 pub mod pages;
 pub mod session;
 pub mod theme;
@@ -41,7 +42,7 @@ fn signed_in(route: MethodRouter<AppState>) -> MethodRouter<AppState> {
 
 /// Every `/app` route.
 pub fn router(state: AppState) -> Router<AppState> {
-    use pages::{admin, dashboard, login, products};
+    use pages::{admin, counts, dashboard, feed, login, products, purchasing, search};
     Router::new()
         .route("/app/static/app.css", get(css))
         .route("/app/static/app.js", get(js))
@@ -65,6 +66,53 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/app/inventory/products/{id}",
             needs(Permission::ProductRead, get(products::detail)),
+        )
+        .route(
+            "/app/purchasing/reorder",
+            needs(Permission::PurchaseRead, get(purchasing::reorder)),
+        )
+        .route(
+            "/app/purchasing/reorder/approve",
+            needs(Permission::PurchaseApprove, post(purchasing::approve)),
+        )
+        .route(
+            "/app/purchasing/orders",
+            needs(Permission::PurchaseRead, get(purchasing::orders)),
+        )
+        .route(
+            "/app/purchasing/orders/{id}",
+            needs(Permission::PurchaseRead, get(purchasing::order)),
+        )
+        .route(
+            "/app/counts",
+            needs(Permission::CountPerform, get(counts::list)),
+        )
+        .route(
+            "/app/counts/{id}",
+            needs(Permission::CountPerform, get(counts::detail)),
+        )
+        .route(
+            "/app/counts/{id}/approve",
+            needs(Permission::CountApprove, post(counts::approve)),
+        )
+        .route(
+            "/app/counts/{id}/close",
+            needs(Permission::CountManage, post(counts::close)),
+        )
+        .route("/app/search", signed_in(get(search::page)))
+        .route(
+            "/app/visits",
+            needs(Permission::ContactRead, get(feed::visits)),
+        )
+        .route("/app/notifications", signed_in(get(feed::notifications)))
+        .route(
+            "/app/notifications/{id}/read",
+            signed_in(post(feed::mark_read)),
+        )
+        .route("/app/live", signed_in(get(live::socket)))
+        .route(
+            "/app/live/on-hand",
+            needs(Permission::StockRead, get(live::on_hand)),
         )
         .route(
             "/app/admin/users",

@@ -1,9 +1,13 @@
 //! The pages of the web view, one module per area.
 
 pub mod admin;
+pub mod counts;
 pub mod dashboard;
+pub mod feed;
 pub mod login;
 pub mod products;
+pub mod purchasing;
+pub mod search;
 
 use dioxus::prelude::*;
 

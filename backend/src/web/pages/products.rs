@@ -236,12 +236,17 @@ pub async fn detail(mut w: WebTx, Path(id): Path<Uuid>) -> WebResult<Response> {
     } else {
         (vec![], vec![], vec![])
     };
+    // The same figure the live updates send (`/app/live/on-hand`).
+    let on_hand: rust_decimal::Decimal = if can_stock {
+        db::views::on_hand_of(w.conn(), &[id])
+            .await?
+            .get(&id)
+            .copied()
+            .unwrap_or_default()
+    } else {
+        rust_decimal::Decimal::ZERO
+    };
     w.commit().await?;
-    let on_hand: rust_decimal::Decimal = quants
-        .iter()
-        .filter(|q| !q.location_path.is_empty())
-        .map(|q| q.qty)
-        .sum();
     let codes: Vec<(String, String, Option<String>)> = product
         .barcodes
         .iter()

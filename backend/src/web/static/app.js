@@ -109,4 +109,77 @@
       });
     };
   }
+
+  // Live figures: stock on hand of the products shown ([data-live-product]) and new
+  // counts in the open count session ([data-live-count]) update without a reload.
+  // The socket is authenticated by the session cookie; figures come formatted from
+  // the server in the user's language.
+  var liveProducts = document.querySelectorAll('[data-live-product]');
+  var liveCount = document.querySelector('[data-live-count]');
+  if ((liveProducts.length || liveCount) && 'WebSocket' in window) {
+    var pending = {};
+    var timer = null;
+    var refresh = function () {
+      timer = null;
+      var ids = Object.keys(pending);
+      pending = {};
+      if (!ids.length) return;
+      fetch('/app/live/on-hand?ids=' + ids.join(','), {
+        credentials: 'same-origin', headers: { 'X-Requested-With': 'fetch' }
+      }).then(function (r) {
+        if (!r.ok) throw new Error('HTTP ' + r.status);
+        return r.json();
+      }).then(function (figures) {
+        Object.keys(figures).forEach(function (id) {
+          document.querySelectorAll('[data-live-product="' + id + '"]').forEach(function (el) {
+            if (el.textContent === figures[id]) return;
+            el.textContent = figures[id];
+            el.setAttribute('data-live-updated', String(Number(el.getAttribute('data-live-updated') || 0) + 1));
+            el.classList.remove('live-flash');
+            void el.offsetWidth;
+            el.classList.add('live-flash');
+          });
+        });
+      }).catch(function () {});
+    };
+    var onEvent = function (ev) {
+      if (ev.kind === 'stock.moved' && ev.data && ev.data.product_id) {
+        var id = ev.data.product_id;
+        if (document.querySelector('[data-live-product="' + id + '"]')) {
+          pending[id] = true;
+          if (!timer) timer = window.setTimeout(refresh, 150);
+        }
+      }
+      if (liveCount && ev.kind.indexOf('count.') === 0 &&
+          ev.subject_id === liveCount.getAttribute('data-live-count')) {
+        liveCount.hidden = false;
+      }
+    };
+    var delay = 1000;
+    var connect = function () {
+      var proto = location.protocol === 'https:' ? 'wss://' : 'ws://';
+      var ws = new WebSocket(proto + location.host + '/app/live');
+      ws.onmessage = function (m) {
+        var msg;
+        try { msg = JSON.parse(m.data); } catch (e) { return; }
+        if (msg.type === 'ready') {
+          delay = 1000;
+          // After a reconnect, events may have been missed: fetch every figure again.
+          if (doc.getAttribute('data-live') === 'closed') {
+            liveProducts.forEach(function (el) { pending[el.getAttribute('data-live-product')] = true; });
+            refresh();
+          }
+          doc.setAttribute('data-live', 'ready');
+        } else if (msg.type === 'event' && msg.event) {
+          onEvent(msg.event);
+        }
+      };
+      ws.onclose = function () {
+        doc.setAttribute('data-live', 'closed');
+        window.setTimeout(connect, delay);
+        delay = Math.min(delay * 2, 30000);
+      };
+    };
+    connect();
+  }
 })();
