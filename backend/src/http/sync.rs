@@ -321,6 +321,9 @@ async fn push(
         ));
     }
     let user = tx.ctx.user_id;
+    // Phase timings, logged at debug level (scripts/bench-sync prints them).
+    let started = std::time::Instant::now();
+    let ms = |t: std::time::Instant| t.elapsed().as_secs_f64() * 1000.0;
     let device = db::sync::lock_device(tx.conn(), input.device_id)
         .await?
         .filter(|d| d.user_id == user && d.revoked_at.is_none())
@@ -413,7 +416,10 @@ async fn push(
         .map(|(id, status, _)| (id, status))
         .collect();
 
+    let claim_ms = ms(started);
+
     // 2. Apply the new ops in device order.
+    let phase = std::time::Instant::now();
     let mut apply: Vec<usize> = Vec::new();
     for &i in &claimed_at {
         let op = &ops[i];
@@ -456,6 +462,8 @@ async fn push(
             record(&mut results, &mut outcomes, i, &ops[i], out);
         }
     }
+    let counts_ms = ms(phase);
+    let phase = std::time::Instant::now();
     for &i in &apply {
         let op = &ops[i];
         let out = match op.kind {
@@ -468,6 +476,8 @@ async fn push(
         };
         record(&mut results, &mut outcomes, i, op, out);
     }
+    let one_by_one_ms = ms(phase);
+    let phase = std::time::Instant::now();
     db::sync::record_outcomes(tx.conn(), &outcomes).await?;
     // Reorder rules see the stock the push moved.
     let mut moved: Vec<Uuid> = apply
@@ -530,7 +540,21 @@ async fn push(
         )
         .await?;
     }
+    let finish_ms = ms(phase);
+    let phase = std::time::Instant::now();
     tx.commit().await?;
+    tracing::debug!(
+        ops = ops.len(),
+        applied = out.applied,
+        count_lines = counts.len(),
+        claim_ms,
+        counts_ms,
+        one_by_one_ms,
+        finish_ms,
+        commit_ms = ms(phase),
+        total_ms = ms(started),
+        "sync push phases"
+    );
     Ok(AppJson(out))
 }
 

@@ -46,6 +46,13 @@ fn op(device: &str, seq: i64, kind: &str, payload: Value) -> Value {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // `RUST_LOG=elevate_backend::http::sync=debug` prints each push's phase timings.
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let app = TestApp::spawn().await?;
     let fx = app.sign_up("bench-sync").await;
     let t = fx.token.clone();
