@@ -16,6 +16,7 @@
 //! grow with slow clients.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -177,9 +178,139 @@ pub fn visible(kind: &str, perms: &[Permission]) -> bool {
         "stock" | "count" | "reorder" | "transfer" | "reservation" => {
             perms.contains(&Permission::StockRead)
         }
-        "approval" | "purchase" => perms.contains(&Permission::PurchaseRead),
+        "purchase" | "purchase_order" => perms.contains(&Permission::PurchaseRead),
+        // Approvals of purchases and of count variances.
+        "approval" => {
+            perms.contains(&Permission::PurchaseRead) || perms.contains(&Permission::StockRead)
+        }
         _ => false,
     }
+}
+
+/// Keys of event data that name a location or a warehouse.
+const LOCATION_KEYS: [&str; 6] = [
+    "location_id",
+    "from_location_id",
+    "to_location_id",
+    "warehouse_id",
+    "from_warehouse_id",
+    "to_warehouse_id",
+];
+
+/// The warehouses a connection's user works in, and the warehouse of each location
+/// seen so far (`None`: a virtual location such as supplier or transit).
+#[derive(Debug, Default)]
+pub struct WarehouseScope {
+    /// Empty = every warehouse.
+    assigned: Vec<Uuid>,
+    known: HashMap<Uuid, Option<Uuid>>,
+}
+
+impl WarehouseScope {
+    pub fn new(assigned: Vec<Uuid>) -> Self {
+        Self {
+            assigned,
+            known: HashMap::new(),
+        }
+    }
+
+    fn unrestricted(&self) -> bool {
+        self.assigned.is_empty()
+    }
+
+    /// Location ids named by an event's data.
+    pub fn locations_of(e: &Event) -> Vec<Uuid> {
+        LOCATION_KEYS
+            .iter()
+            .filter_map(|k| e.data.get(*k)?.as_str()?.parse().ok())
+            .collect()
+    }
+
+    /// Whether an event naming `locations` (all of them known) concerns an assigned
+    /// warehouse. Events naming no physical location are not warehouse-bound.
+    fn allows(&self, locations: &[Uuid]) -> bool {
+        let mut physical = locations
+            .iter()
+            .filter_map(|l| self.known.get(l).copied().flatten())
+            .peekable();
+        if physical.peek().is_none() {
+            return true;
+        }
+        physical.any(|w| self.assigned.contains(&w))
+    }
+}
+
+/// Who is watching a connection: what they may see and where they work.
+pub struct Viewer {
+    pub tenant: Uuid,
+    pub user: Uuid,
+    pub perms: Vec<Permission>,
+    pub scope: WarehouseScope,
+}
+
+impl Viewer {
+    /// Whether this viewer receives `e`. Looks up (once per connection) the
+    /// warehouse of locations it has not seen; if that lookup fails the event is
+    /// withheld (the client can catch up with `since` on reconnect).
+    pub async fn sees(&mut self, state: &AppState, e: &Event) -> bool {
+        if !visible(&e.kind, &self.perms) {
+            return false;
+        }
+        if self.scope.unrestricted() {
+            return true;
+        }
+        let locations = WarehouseScope::locations_of(e);
+        let unknown: Vec<Uuid> = locations
+            .iter()
+            .filter(|l| !self.scope.known.contains_key(l))
+            .copied()
+            .collect();
+        if !unknown.is_empty() {
+            match warehouses_of(state, self.tenant, &unknown).await {
+                Ok(found) => {
+                    for l in unknown {
+                        let w = found.get(&l).copied().flatten();
+                        self.scope.known.insert(l, w);
+                    }
+                }
+                Err(err) => {
+                    tracing::warn!(error = %err, "live: cannot resolve locations");
+                    return false;
+                }
+            }
+        }
+        self.scope.allows(&locations)
+    }
+
+    /// Updates the viewer from its own events (a change of their warehouses).
+    pub fn observe(&mut self, e: &Event) {
+        if e.kind == "user.warehouses_changed" && e.subject_id == Some(self.user) {
+            if let Some(ids) = e.data.get("warehouse_ids").and_then(|v| v.as_array()) {
+                self.scope.assigned = ids
+                    .iter()
+                    .filter_map(|v| v.as_str()?.parse().ok())
+                    .collect();
+            }
+        }
+    }
+}
+
+/// The warehouse of each location (`None` for virtual ones), in the tenant's scope.
+async fn warehouses_of(
+    state: &AppState,
+    tenant: Uuid,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Option<Uuid>>, sqlx::Error> {
+    let mut tx = begin_tenant_tx(&state.db, tenant, None).await?;
+    let rows: Vec<(Uuid, Option<Uuid>)> = sqlx::query_as(
+        "SELECT id, CASE WHEN kind IN ('warehouse', 'zone', 'bin') THEN warehouse_id END
+         FROM locations WHERE id = ANY($1)",
+    )
+    .bind(ids)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(rows.into_iter().collect())
 }
 
 pub fn router() -> Router<AppState> {
@@ -223,6 +354,7 @@ async fn ws(
         .map_err(|_| ApiError::unauthenticated("The access token is not valid."))?;
     let mut tx = begin_tenant_tx(&state.db, claims.tid, Some(claims.sub)).await?;
     let access = load_user_access(&mut tx, claims.sub, Some(claims.sid)).await?;
+    let warehouses = db::users::warehouses(&mut tx, claims.sub).await?;
     tx.commit().await?;
     let perms: Vec<Permission> = match access {
         Some((true, _, perms, true)) => perms.iter().filter_map(|p| Permission::parse(p)).collect(),
@@ -234,11 +366,16 @@ async fn ws(
     };
     let upgrade = upgrade
         .map_err(|_| ApiError::validation("upgrade", "This endpoint speaks WebSocket only."))?;
-    let tenant = claims.tid;
+    let viewer = Viewer {
+        tenant: claims.tid,
+        user: claims.sub,
+        perms,
+        scope: WarehouseScope::new(warehouses),
+    };
     let since = q.since;
     Ok(upgrade
         .protocols([PROTOCOL])
-        .on_upgrade(move |socket| session(state, tenant, perms, since, socket))
+        .on_upgrade(move |socket| session(state, viewer, since, socket))
         .into_response())
 }
 
@@ -260,11 +397,11 @@ async fn close(socket: &mut WebSocket, code: u16, reason: String) {
 
 pub(crate) async fn session(
     state: AppState,
-    tenant: Uuid,
-    perms: Vec<Permission>,
+    mut viewer: Viewer,
     since: Option<i64>,
     mut socket: WebSocket,
 ) {
+    let tenant = viewer.tenant;
     let mut rx = state.live.subscribe();
     let mut last_seq = since.unwrap_or(0);
     if let Some(since) = since {
@@ -281,7 +418,8 @@ pub(crate) async fn session(
                 }
                 for e in events {
                     last_seq = last_seq.max(e.seq);
-                    if visible(&e.kind, &perms)
+                    viewer.observe(&e);
+                    if viewer.sees(&state, &e).await
                         && !send_json(&mut socket, &json!({ "type": "event", "event": e })).await
                     {
                         return;
@@ -310,11 +448,17 @@ pub(crate) async fn session(
                     if ev.tenant_id != tenant || (since.is_some() && ev.event.seq <= last_seq) {
                         continue;
                     }
+                    let resume = last_seq;
                     last_seq = last_seq.max(ev.event.seq);
-                    if visible(&ev.event.kind, &perms)
+                    viewer.observe(&ev.event);
+                    if viewer.sees(&state, &ev.event).await
                         && !send_json(&mut socket, &json!({ "type": "event", "event": ev.event })).await
                     {
-                        return; // the client did not take the frame in time: drop it
+                        // The client did not take the frame in time: drop it, saying
+                        // where to resume (this event was not delivered).
+                        close(&mut socket, CLOSE_TOO_SLOW,
+                            format!("client too slow: a frame was not accepted in time; reconnect with since={resume}")).await;
+                        return;
                     }
                 }
                 Err(broadcast::error::RecvError::Lagged(n)) => {

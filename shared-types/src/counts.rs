@@ -338,3 +338,30 @@ pub struct PickConfirm {
     pub picked_qty: Decimal,
     pub short_reason: Option<String>,
 }
+
+/// `POST /api/v1/counts/{id}/request-approval`: the counter asks the approvers
+/// (holders of `inventory.count.approve`) to approve the session's variances.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CountApprovalRequest {
+    pub session_id: Uuid,
+    /// Agreed lines not yet posted (what an approval would post).
+    pub lines_to_approve: i64,
+    /// Of those, the lines over the session's tolerance.
+    pub over_tolerance: i64,
+    /// Lines that need a recount first (counters disagree or a snapshot conflict).
+    pub needs_recount: i64,
+    /// Value of the adjustments the approval would post (signed, tenant currency).
+    pub variance_value: Decimal,
+    /// Sequence number of the `approval.requested` event.
+    pub event_seq: i64,
+}
+
+/// `POST /api/v1/counts/{id}/reject`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CountRejection {
+    /// Why (shown to the counter), e.g. "recount aisle 3".
+    pub reason: Option<String>,
+}

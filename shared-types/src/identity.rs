@@ -338,3 +338,12 @@ pub struct MfaPolicy {
     #[serde(default)]
     pub roles: Vec<String>,
 }
+
+/// `GET`/`PUT /api/v1/users/{id}/warehouses`: the warehouses a user works in.
+/// Empty = every warehouse. Live stock updates follow it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct UserWarehouses {
+    pub warehouse_ids: Vec<Uuid>,
+}

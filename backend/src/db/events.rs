@@ -212,3 +212,26 @@ pub async fn verify_chain(conn: &mut PgConnection) -> Result<ChainVerification, 
         first_bad: None,
     })
 }
+
+/// The open approval request on a subject: the latest `approval.requested` with no
+/// later `approval.decided`. `Some(requester)` when one is open.
+pub async fn open_approval_request(
+    conn: &mut PgConnection,
+    subject_type: &str,
+    subject_id: Uuid,
+) -> Result<Option<Option<Uuid>>, sqlx::Error> {
+    let row: Option<(String, Option<Uuid>)> = sqlx::query_as(
+        "SELECT kind, actor_user_id FROM events
+         WHERE subject_type = $1 AND subject_id = $2
+           AND kind IN ('approval.requested', 'approval.decided')
+         ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(subject_type)
+    .bind(subject_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(match row {
+        Some((kind, actor)) if kind == "approval.requested" => Some(actor),
+        _ => None,
+    })
+}

@@ -253,3 +253,48 @@ pub async fn insert_invited(
     .await?;
     Ok(row.into())
 }
+
+/// The warehouses a user works in (empty = all), in a stable order.
+pub async fn warehouses(conn: &mut PgConnection, user_id: Uuid) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT warehouse_id FROM user_warehouses WHERE user_id = $1 ORDER BY warehouse_id",
+    )
+    .bind(user_id)
+    .fetch_all(conn)
+    .await
+}
+
+/// Replaces a user's warehouses.
+pub async fn set_warehouses(
+    conn: &mut PgConnection,
+    user_id: Uuid,
+    warehouse_ids: &[Uuid],
+) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM user_warehouses WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(
+        "INSERT INTO user_warehouses (user_id, warehouse_id)
+         SELECT $1, w FROM unnest($2::uuid[]) AS w ON CONFLICT DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(warehouse_ids)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The ids among `ids` that are not warehouses of the tenant.
+pub async fn unknown_warehouses(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT w FROM unnest($1::uuid[]) AS w
+         WHERE NOT EXISTS (SELECT 1 FROM locations l WHERE l.id = w AND l.kind = 'warehouse')",
+    )
+    .bind(ids)
+    .fetch_all(conn)
+    .await
+}

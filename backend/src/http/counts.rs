@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use shared_types::api::{ErrorCode, Page};
 use shared_types::counts::{
-    AbcAssignment, AbcBasis, CountApproval, CountApprovalResult, CountEntry, CountKind, CountLine,
+    AbcAssignment, AbcBasis, CountApproval, CountApprovalRequest, CountApprovalResult, CountRejection, CountEntry, CountKind, CountLine,
     CountLineForCreate, CountLineKey, CountLineState, CountMode, CountSession, CountSessionDetail,
     CountSessionForCreate, CountStatus,
 };
@@ -58,6 +58,11 @@ pub fn router() -> OpenApiRouter<AppState> {
             Permission::CountManage,
             routes!(close_count_session),
         ))
+        .routes(guarded(
+            Permission::CountPerform,
+            routes!(request_count_approval),
+        ))
+        .routes(guarded(Permission::CountApprove, routes!(reject_count)))
 }
 
 fn pct(v: Option<Decimal>, default: i64) -> ApiResult<Decimal> {
@@ -578,6 +583,19 @@ pub(crate) async fn approve_count(
                 })),
         )
         .await?;
+        let decision = if pending.is_empty() {
+            "approved"
+        } else {
+            "partly approved"
+        };
+        decide_open_request(
+            tx.conn(),
+            &session,
+            user,
+            decision,
+            json!({ "posted": posted.len(), "pending": pending.len(), "adjustment_value": total_value }),
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(AppJson(CountApprovalResult {
@@ -606,6 +624,7 @@ pub(crate) async fn close_count_session(
         .ok_or_else(|| ApiError::not_found("count session"))?;
     if was_open {
         let user = tx.ctx.user_id;
+        decide_open_request(tx.conn(), &s, user, "closed without approval", json!({})).await?;
         db::events::append(
             tx.conn(),
             Some(user),
@@ -615,4 +634,153 @@ pub(crate) async fn close_count_session(
     }
     tx.commit().await?;
     Ok(AppJson(s))
+}
+
+const APPROVAL_SUBJECT: &str = "count_session";
+
+fn session_title(session: &CountSession) -> String {
+    let id = session.id.simple().to_string();
+    format!("Cycle count {}", &id[id.len() - 8..])
+}
+
+/// Appends `approval.decided` for the session's open approval request, if any.
+async fn decide_open_request(
+    conn: &mut PgConnection,
+    session: &CountSession,
+    user: Uuid,
+    decision: &str,
+    extra: Value,
+) -> ApiResult<bool> {
+    let Some(requested_by) =
+        db::events::open_approval_request(&mut *conn, APPROVAL_SUBJECT, session.id).await?
+    else {
+        return Ok(false);
+    };
+    let mut data = json!({
+        "title": session_title(session),
+        "decision": decision,
+        "requested_by": requested_by,
+        "warehouse_id": session.warehouse_id,
+    });
+    if let (Value::Object(d), Value::Object(e)) = (&mut data, extra) {
+        d.extend(e);
+    }
+    db::events::append(
+        conn,
+        Some(user),
+        db::events::NewEvent::new("approval.decided")
+            .subject(APPROVAL_SUBJECT, session.id)
+            .data(data),
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Ask for approval: notifies every holder of `inventory.count.approve` (push and
+/// in-app) that the session's variances await them. Needs at least one agreed line
+/// not yet posted; one request at a time (until it is decided).
+#[utoipa::path(post, path = "/api/v1/counts/{id}/request-approval", tag = "counting",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "Count session id")),
+    responses((status = 200, body = CountApprovalRequest), ErrorResponses))]
+async fn request_count_approval(
+    mut tx: TenantTx,
+    AppPath(id): AppPath<Uuid>,
+) -> ApiResult<AppJson<CountApprovalRequest>> {
+    tx.ctx.require(Permission::CountPerform)?;
+    let user = tx.ctx.user_id;
+    let session = db::counts::get_session(tx.conn(), id, true)
+        .await?
+        .ok_or_else(|| ApiError::not_found("count session"))?;
+    if session.status == CountStatus::Closed {
+        return Err(ApiError::conflict("status", "The count session is closed."));
+    }
+    if db::events::open_approval_request(tx.conn(), APPROVAL_SUBJECT, id)
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::conflict(
+            "session_id",
+            "Approval was already requested for this session and is not decided yet.",
+        ));
+    }
+    let (mut to_approve, mut over, mut recount) = (0i64, 0i64, 0i64);
+    let mut value = Decimal::ZERO;
+    for (line, _) in lines(tx.conn(), &session, true).await? {
+        match line.state {
+            CountLineState::Agreed => {
+                to_approve += 1;
+                if !line.within_tolerance {
+                    over += 1;
+                }
+                value += line.variance_value.unwrap_or_default();
+            }
+            CountLineState::Posted => {}
+            _ => recount += 1,
+        }
+    }
+    if to_approve == 0 {
+        return Err(ApiError::conflict(
+            "session_id",
+            "Nothing to approve: no agreed count lines are waiting.",
+        ));
+    }
+    let ev = db::events::append(
+        tx.conn(),
+        Some(user),
+        db::events::NewEvent::new("approval.requested")
+            .subject(APPROVAL_SUBJECT, id)
+            .data(json!({
+                "title": session_title(&session),
+                "permission": Permission::CountApprove.as_str(),
+                "requested_by": user,
+                "warehouse_id": session.warehouse_id,
+                "lines_to_approve": to_approve,
+                "over_tolerance": over,
+                "needs_recount": recount,
+                "variance_value": value,
+            })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(AppJson(CountApprovalRequest {
+        session_id: id,
+        lines_to_approve: to_approve,
+        over_tolerance: over,
+        needs_recount: recount,
+        variance_value: value,
+        event_seq: ev.seq,
+    }))
+}
+
+/// Reject the open approval request: nothing is posted; the counter is notified
+/// (with the reason) and may recount and ask again.
+#[utoipa::path(post, path = "/api/v1/counts/{id}/reject", tag = "counting",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "Count session id")),
+    request_body = CountRejection,
+    responses((status = 204), ErrorResponses))]
+async fn reject_count(
+    mut tx: TenantTx,
+    AppPath(id): AppPath<Uuid>,
+    AppJson(input): AppJson<CountRejection>,
+) -> ApiResult<StatusCode> {
+    tx.ctx.require(Permission::CountApprove)?;
+    let user = tx.ctx.user_id;
+    let session = db::counts::get_session(tx.conn(), id, true)
+        .await?
+        .ok_or_else(|| ApiError::not_found("count session"))?;
+    let reason = input
+        .reason
+        .as_deref()
+        .map(|r| label("reason", r, 500))
+        .transpose()?;
+    if !decide_open_request(tx.conn(), &session, user, "rejected", json!({ "reason": reason }))
+        .await?
+    {
+        return Err(ApiError::conflict(
+            "session_id",
+            "No approval request is open for this session.",
+        ));
+    }
+    tx.commit().await?;
+    Ok(StatusCode::NO_CONTENT)
 }

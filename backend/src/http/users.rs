@@ -4,7 +4,9 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde_json::json;
 use shared_types::api::Page;
-use shared_types::identity::{InvitationForCreate, User, UserForCreate, UserForUpdate};
+use shared_types::identity::{
+    InvitationForCreate, User, UserForCreate, UserForUpdate, UserWarehouses,
+};
 use sqlx::PgConnection;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -33,6 +35,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(guarded(Permission::UsersManage, routes!(delete_user)))
         .routes(guarded(Permission::UsersManage, routes!(invite_user)))
         .routes(guarded(Permission::UsersManage, routes!(unlock_user)))
+        .routes(guarded(Permission::UsersRead, routes!(get_user_warehouses)))
+        .routes(guarded(Permission::UsersManage, routes!(set_user_warehouses)))
 }
 
 /// Normalises role keys and checks each is a role of the tenant.
@@ -342,4 +346,64 @@ async fn unlock_user(
     .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The warehouses a user works in; empty means every warehouse. Live stock updates
+/// (`GET /api/v1/ws`) show this user the moves of these warehouses only.
+#[utoipa::path(get, path = "/api/v1/users/{id}/warehouses", tag = "users",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "User id")),
+    responses((status = 200, body = UserWarehouses), ErrorResponses))]
+async fn get_user_warehouses(
+    mut tx: TenantTx,
+    AppPath(id): AppPath<Uuid>,
+) -> ApiResult<AppJson<UserWarehouses>> {
+    tx.ctx.require(Permission::UsersRead)?;
+    db::users::get(tx.conn(), id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    let warehouse_ids = db::users::warehouses(tx.conn(), id).await?;
+    Ok(AppJson(UserWarehouses { warehouse_ids }))
+}
+
+/// Assign the warehouses a user works in (replaces the list; empty = all).
+#[utoipa::path(put, path = "/api/v1/users/{id}/warehouses", tag = "users",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "User id")),
+    request_body = UserWarehouses,
+    responses((status = 200, body = UserWarehouses), ErrorResponses))]
+async fn set_user_warehouses(
+    mut tx: TenantTx,
+    AppPath(id): AppPath<Uuid>,
+    AppJson(input): AppJson<UserWarehouses>,
+) -> ApiResult<AppJson<UserWarehouses>> {
+    tx.ctx.require(Permission::UsersManage)?;
+    if input.warehouse_ids.len() > 1000 {
+        return Err(ApiError::validation(
+            "warehouse_ids",
+            "At most 1,000 warehouses can be assigned.",
+        ));
+    }
+    let mut ids = input.warehouse_ids;
+    ids.sort();
+    ids.dedup();
+    db::users::get(tx.conn(), id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("user"))?;
+    if let Some(bad) = db::users::unknown_warehouses(tx.conn(), &ids).await?.first() {
+        return Err(ApiError::validation(
+            "warehouse_ids",
+            format!("{bad} is not a warehouse of this tenant; see GET /api/v1/locations."),
+        ));
+    }
+    db::users::set_warehouses(tx.conn(), id, &ids).await?;
+    let actor = Some(tx.ctx.user_id);
+    db::events::append(
+        tx.conn(),
+        actor,
+        NewEvent::new("user.warehouses_changed")
+            .subject("user", id)
+            .data(json!({ "warehouse_ids": ids })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(AppJson(UserWarehouses { warehouse_ids: ids }))
 }

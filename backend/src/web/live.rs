@@ -40,17 +40,25 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
 pub async fn socket(
     State(state): State<AppState>,
     headers: HeaderMap,
-    w: WebTx,
+    mut w: WebTx,
     upgrade: WebSocketUpgrade,
 ) -> WebResult<Response> {
     if !same_origin(&headers) {
         return Ok(StatusCode::FORBIDDEN.into_response());
     }
     let tenant = w.ctx().tenant_id;
+    let user = w.ctx().user_id;
     let perms: Vec<Permission> = w.ctx().permissions.iter().copied().collect();
+    let warehouses = db::users::warehouses(w.conn(), user).await?;
     w.commit().await?;
+    let viewer = crate::live::Viewer {
+        tenant,
+        user,
+        perms,
+        scope: crate::live::WarehouseScope::new(warehouses),
+    };
     Ok(upgrade
-        .on_upgrade(move |s| crate::live::session(state, tenant, perms, None, s))
+        .on_upgrade(move |s| crate::live::session(state, viewer, None, s))
         .into_response())
 }
 

@@ -78,11 +78,11 @@ pub async fn render(conn: &mut PgConnection, e: &Event) -> Result<Option<Rendere
             let decision = text(e, "decision").unwrap_or_else(|| "decided".into());
             let requester = uuids(e.data.get("requested_by"));
             let users = db::active_users(conn, &requester).await?;
-            (
-                format!("Request {decision}"),
-                format!("{subject} was {decision}."),
-                users,
-            )
+            let body = match text(e, "reason") {
+                Some(reason) => format!("{subject} was {decision}: {reason}"),
+                None => format!("{subject} was {decision}."),
+            };
+            (format!("Request {decision}"), body, users)
         }
         _ => return Ok(None),
     };
