@@ -630,3 +630,17 @@ pub struct ScoringRun {
     pub model_auc: Option<f64>,
     pub rule_auc: Option<f64>,
 }
+
+/// One row of the ranked leads list (`GET /api/v1/scoring/leads`): the stored
+/// score, kept fresh by the scoring job as contacts and activities change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RankedLead {
+    pub contact_id: Uuid,
+    pub display_name: String,
+    pub rule_score: f64,
+    pub model_probability: Option<f64>,
+    /// The largest contributions to the rule score, biggest first.
+    pub rule_factors: Vec<ScoreFactor>,
+    pub computed_at: DateTime<Utc>,
+}

@@ -201,3 +201,33 @@ impl TestApp {
         r.body["access_token"].as_str().unwrap().to_owned()
     }
 }
+
+/// Outbox worker settings for tests: one lane, short polls and retries.
+pub fn fast_worker_settings() -> elevate_backend::config::WorkerSettings {
+    elevate_backend::config::WorkerSettings {
+        in_serve: false,
+        concurrency: 1,
+        batch_size: 20,
+        poll_interval_ms: 50,
+        max_attempts: 5,
+        retry_base_ms: 10,
+        retry_max_ms: 50,
+        breaker_threshold: 5,
+        breaker_cooldown_secs: 1,
+        http_timeout_secs: 5,
+        secret_rotation_grace_secs: 3600,
+    }
+}
+
+impl TestApp {
+    /// Runs an outbox worker (no push sender) against this app's database until the
+    /// returned sender is set to `true` or dropped.
+    pub fn start_worker(&self) -> tokio::sync::watch::Sender<bool> {
+        let (stop, rx) = tokio::sync::watch::channel(false);
+        let db = self.db.app.clone();
+        tokio::spawn(async move {
+            elevate_backend::worker::run(db, fast_worker_settings(), None, rx).await
+        });
+        stop
+    }
+}

@@ -251,3 +251,141 @@ async fn the_learned_model_beats_the_rule_score_on_a_history_with_a_known_signal
         "the known signal should be the top factor for most contacts ({top_factor_mails})"
     );
 }
+
+/// Waits until the ranked leads list satisfies `ok` (the scoring job runs in the
+/// outbox worker, shortly after the events that call for it).
+async fn leads_until(app: &TestApp, tok: &str, what: &str, ok: impl Fn(&Value) -> bool) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let r = app.get("/api/v1/scoring/leads?limit=10", Some(tok)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        if ok(&r.body) {
+            return r.body;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} never happened: {}",
+            r.text
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+/// Scores follow events without anyone pressing "recompute": new contacts are
+/// scored, visits lift a contact to the top of the ranked list, new weights
+/// rescore everyone, and a merged-away contact leaves the list.
+#[tokio::test]
+async fn a_job_keeps_stored_scores_fresh_as_contacts_and_visits_change() {
+    let app = TestApp::spawn().await.unwrap();
+    let t = app.sign_up("crm-score-job").await;
+    let tok = t.token.as_str();
+    let _worker = app.start_worker();
+    let mut ids = Vec::new();
+    for (first, email) in [("Ada", "ada@job.example"), ("Bo", "bo@job.example"), ("Cy", "cy@job.example")] {
+        let r = app
+            .post(
+                "/api/v1/contacts",
+                Some(tok),
+                &json!({"kind": "person", "first_name": first, "last_name": "Job",
+                        "emails": [{"address": email}]}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        ids.push(id(&r));
+    }
+    let (ada, bo, cy) = (&ids[0], &ids[1], &ids[2]);
+    let body = leads_until(&app, tok, "all three scored", |b| b["total_count"] == 3).await;
+    let first_scores: Vec<f64> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["rule_score"].as_f64().unwrap())
+        .collect();
+    assert!(
+        first_scores.windows(2).all(|w| (w[0] - w[1]).abs() < 1e-9),
+        "equal profiles, equal scores: {body}"
+    );
+
+    // Two visits to Bo: Bo rises to the top with visits among the factors.
+    for i in 0..2 {
+        let r = app
+            .post(
+                "/api/v1/activities",
+                Some(tok),
+                &json!({"kind": "visit", "contact_id": bo, "subject": format!("Visit {i}")}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    let body = leads_until(&app, tok, "Bo ranked first", |b| {
+        b["items"][0]["contact_id"] == bo.as_str()
+            && b["items"][0]["rule_factors"]
+                .as_array()
+                .is_some_and(|f| f.iter().any(|f| f["factor"] == "visits_90d"))
+    })
+    .await;
+    let bo_score = body["items"][0]["rule_score"].as_f64().unwrap();
+    let ada_score = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["contact_id"] == ada.as_str())
+        .unwrap()["rule_score"]
+        .as_f64()
+        .unwrap();
+    assert!(bo_score > ada_score, "{body}");
+    // The stored score is the live one.
+    let live = app.get(&format!("/api/v1/contacts/{bo}/score"), Some(tok)).await;
+    assert!((live.body["rule_score"].as_f64().unwrap() - bo_score).abs() < 0.01);
+
+    // Visits weigh nothing now: everyone is rescored, Bo's lead shrinks to the
+    // recency and activity points.
+    let r = app
+        .call(
+            Method::PUT,
+            "/api/v1/scoring/settings",
+            Some(tok),
+            Some(&json!({"weights": {"visits_90d": 0.0}})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    leads_until(&app, tok, "rescored with the new weights", |b| {
+        b["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|i| i["contact_id"] == bo.as_str())
+            .is_some_and(|i| i["rule_score"].as_f64().unwrap() < bo_score - 1.0)
+    })
+    .await;
+
+    // Cy (the same person as Bo) is merged into Bo: Cy leaves the ranking.
+    let r = app
+        .post(
+            &format!("/api/v1/contacts/{bo}/merge"),
+            Some(tok),
+            &json!({"duplicate_id": cy}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    leads_until(&app, tok, "the merged contact removed", |b| {
+        b["total_count"] == 2
+            && b["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|i| i["contact_id"] != cy.as_str())
+    })
+    .await;
+
+    // Every scoring delivery was done; none is left pending or dead.
+    let open: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox o JOIN outbox_destinations d ON d.id = o.destination_id
+          WHERE d.kind = 'scoring' AND o.tenant_id = $1 AND o.status <> 'delivered'",
+    )
+    .bind(t.tenant_id)
+    .fetch_one(&app.db.owner)
+    .await
+    .unwrap();
+    assert_eq!(open, 0);
+}

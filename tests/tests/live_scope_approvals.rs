@@ -9,7 +9,6 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use common::{id, mv, product, put, setup};
-use elevate_backend::config::WorkerSettings;
 use elevate_tests::server::TEST_PASSWORD;
 use elevate_tests::{Resp, TestApp};
 use futures::StreamExt;
@@ -249,22 +248,6 @@ async fn users_see_stock_changes_of_their_warehouses_only() {
     assert_eq!(replayed, [id(&m1), id(&m3), id(&m4)]);
 }
 
-fn worker_settings() -> WorkerSettings {
-    WorkerSettings {
-        in_serve: false,
-        concurrency: 1,
-        batch_size: 20,
-        poll_interval_ms: 50,
-        max_attempts: 5,
-        retry_base_ms: 10,
-        retry_max_ms: 50,
-        breaker_threshold: 5,
-        breaker_cooldown_secs: 1,
-        http_timeout_secs: 5,
-        secret_rotation_grace_secs: 3600,
-    }
-}
-
 /// Waits until `token`'s notification list holds `n` items.
 async fn notifications(app: &TestApp, token: &str, n: usize) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -297,10 +280,7 @@ async fn count_approval_requests_notify_approvers_and_decisions_notify_the_count
     let (_, other_picker) = add_user(&app, t, "count-ask", "other", &["warehouse"]).await;
     let (_, manager) = add_user(&app, t, "count-ask", "boss", &["manager"]).await;
 
-    let (stop, rx) = tokio::sync::watch::channel(false);
-    let db = app.db.app.clone();
-    let worker =
-        tokio::spawn(async move { elevate_backend::worker::run(db, worker_settings(), None, rx).await });
+    let _worker = app.start_worker();
 
     let r = app
         .post(
@@ -412,7 +392,4 @@ async fn count_approval_requests_notify_approvers_and_decisions_notify_the_count
     assert!(decided
         .iter()
         .all(|e| e["data"]["requested_by"] == counter_id.as_str()));
-
-    stop.send(true).unwrap();
-    worker.await.unwrap().unwrap();
 }

@@ -177,3 +177,17 @@ pub async fn destination_failed(
     .await?;
     Ok(())
 }
+
+/// Marks deliveries delivered (in the caller's transaction, so together with the
+/// work they triggered).
+pub async fn delivered_all(conn: &mut PgConnection, deliveries: &[Uuid]) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE outbox SET status = 'delivered', attempts = attempts + 1,
+                last_attempt_at = now(), delivered_at = now(), last_error = NULL
+          WHERE id = ANY($1) AND status = 'pending'",
+    )
+    .bind(deliveries)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

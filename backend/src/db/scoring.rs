@@ -4,13 +4,13 @@
 use std::collections::BTreeMap;
 
 use chrono::Utc;
-use shared_types::crm::{LeadScore, Outcome, ScoreFactor};
+use shared_types::crm::{LeadScore, Outcome, RankedLead, ScoreFactor, ScoringRun};
 use sqlx::types::Json;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::db::products::enum_from_text;
-use crate::domain::scoring::{default_weights, rule_score, Model};
+use crate::domain::scoring::{self, default_weights, rule_score, Model};
 
 /// One contact's features (in [`crate::domain::scoring::FEATURES`] order) and its outcome, if any.
 pub struct ContactFeatures {
@@ -43,6 +43,14 @@ pub async fn features(
     conn: &mut PgConnection,
     only: Option<Uuid>,
 ) -> Result<Vec<ContactFeatures>, sqlx::Error> {
+    features_in(conn, only.map(|id| vec![id]).as_deref()).await
+}
+
+/// Features of all live contacts (`None`) or of those listed.
+pub async fn features_in(
+    conn: &mut PgConnection,
+    only: Option<&[Uuid]>,
+) -> Result<Vec<ContactFeatures>, sqlx::Error> {
     let rows: Vec<FeatureRow> = sqlx::query_as(
         r"SELECT c.id, c.outcome,
             (EXISTS (SELECT 1 FROM contact_channels e WHERE e.contact_id = c.id AND e.kind = 'email'))::int::float8 AS has_email,
@@ -59,7 +67,7 @@ pub async fn features(
             LEAST(count(a.id) FILTER (WHERE a.kind = 'task' AND a.completed_at IS NULL), 10)::float8 AS open_tasks,
             LEAST(COALESCE(EXTRACT(epoch FROM now() - max(a.occurred_at)) / 86400.0, 180), 180)::float8 AS days_since_last_activity
           FROM contacts c LEFT JOIN activities a ON a.contact_id = c.id
-         WHERE c.merged_into_id IS NULL AND ($1::uuid IS NULL OR c.id = $1)
+         WHERE c.merged_into_id IS NULL AND ($1::uuid[] IS NULL OR c.id = ANY($1))
          GROUP BY c.id
          ORDER BY c.id",
     )
@@ -207,4 +215,126 @@ pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<LeadScore>,
     let w = weights(conn).await?;
     let m = latest_model(conn).await?;
     Ok(Some(score(&f, &w, m.as_ref())))
+}
+
+/// Recomputes every live contact's score: trains the learned model first when the
+/// won/lost history suffices (keeping the newest earlier model while it still
+/// does), then scores everyone and stores the scores.
+pub async fn recompute_all(conn: &mut PgConnection) -> Result<ScoringRun, sqlx::Error> {
+    let all = features(&mut *conn, None).await?;
+    let weights = weights(&mut *conn).await?;
+    let labelled: Vec<&ContactFeatures> = all.iter().filter(|f| f.outcome.is_some()).collect();
+    let xs: Vec<Vec<f64>> = labelled.iter().map(|f| f.x.clone()).collect();
+    let ys: Vec<bool> = labelled
+        .iter()
+        .map(|f| f.outcome == Some(Outcome::Won))
+        .collect();
+    let trained = Model::train(&xs, &ys);
+    let rule_auc = {
+        let s: Vec<f64> = xs.iter().map(|x| rule_score(x, &weights).0).collect();
+        scoring::auc(&s, &ys)
+    };
+    let model_auc = trained.as_ref().and_then(|m| {
+        let s: Vec<f64> = xs.iter().map(|x| m.predict(x).0).collect();
+        scoring::auc(&s, &ys)
+    });
+    if let Some(m) = &trained {
+        insert_model(&mut *conn, m, xs.len() as i32, model_auc, rule_auc).await?;
+    }
+    // A tenant whose history no longer suffices keeps no stale model in use.
+    let model = match trained {
+        Some(m) => Some(m),
+        None if xs.len() >= scoring::MIN_EXAMPLES => latest_model(&mut *conn).await?,
+        None => None,
+    };
+    let scores: Vec<LeadScore> = all
+        .iter()
+        .map(|f| score(f, &weights, model.as_ref()))
+        .collect();
+    store(&mut *conn, &scores).await?;
+    // Contacts merged away keep no score.
+    sqlx::query(
+        "DELETE FROM lead_scores s USING contacts c
+          WHERE c.id = s.contact_id AND c.merged_into_id IS NOT NULL",
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(ScoringRun {
+        contacts_scored: scores.len() as i64,
+        training_examples: xs.len() as i64,
+        model_trained: model.is_some(),
+        model_auc,
+        rule_auc,
+    })
+}
+
+/// Rescores the listed contacts with the current weights and newest model (no
+/// training); merged or deleted contacts are skipped. Returns how many were scored.
+pub async fn rescore(conn: &mut PgConnection, ids: &[Uuid]) -> Result<usize, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let fs = features_in(&mut *conn, Some(ids)).await?;
+    let weights = weights(&mut *conn).await?;
+    let labelled: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM contacts WHERE merged_into_id IS NULL AND outcome IS NOT NULL",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let model = if labelled as usize >= scoring::MIN_EXAMPLES {
+        latest_model(&mut *conn).await?
+    } else {
+        None
+    };
+    let scores: Vec<LeadScore> = fs
+        .iter()
+        .map(|f| score(f, &weights, model.as_ref()))
+        .collect();
+    store(conn, &scores).await?;
+    Ok(scores.len())
+}
+
+#[derive(sqlx::FromRow)]
+struct RankedRow {
+    contact_id: Uuid,
+    display_name: String,
+    rule_score: f64,
+    model_probability: Option<f64>,
+    rule_factors: Json<Vec<ScoreFactor>>,
+    computed_at: chrono::DateTime<Utc>,
+    total_count: i64,
+}
+
+/// Stored scores of live contacts, best first (learned probability when there is
+/// one, then the rule score), with the total.
+pub async fn ranked(
+    conn: &mut PgConnection,
+    paging: crate::http::extract::Paging,
+) -> Result<(Vec<RankedLead>, i64), sqlx::Error> {
+    let rows: Vec<RankedRow> = sqlx::query_as(
+        "SELECT s.contact_id, c.display_name, s.rule_score, s.model_probability,
+                s.rule_factors, s.computed_at, count(*) OVER () AS total_count
+           FROM lead_scores s JOIN contacts c ON c.id = s.contact_id
+          WHERE c.merged_into_id IS NULL
+          ORDER BY s.model_probability DESC NULLS LAST, s.rule_score DESC, s.contact_id
+          LIMIT $1 OFFSET $2",
+    )
+    .bind(paging.limit)
+    .bind(paging.offset)
+    .fetch_all(conn)
+    .await?;
+    let total = rows.first().map_or(0, |r| r.total_count);
+    Ok((
+        rows.into_iter()
+            .map(|r| RankedLead {
+                contact_id: r.contact_id,
+                display_name: r.display_name,
+                rule_score: r.rule_score,
+                model_probability: r.model_probability,
+                rule_factors: r.rule_factors.0,
+                computed_at: r.computed_at,
+            })
+            .collect(),
+        total,
+    ))
 }

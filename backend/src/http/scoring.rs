@@ -2,7 +2,8 @@
 //! model on won/lost history), and one contact's score with its factors.
 
 use serde_json::json;
-use shared_types::crm::{LeadScore, Outcome, ScoringRun, ScoringSettings};
+use shared_types::api::Page;
+use shared_types::crm::{LeadScore, RankedLead, ScoringRun, ScoringSettings};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use uuid::Uuid;
@@ -10,11 +11,11 @@ use uuid::Uuid;
 use crate::db;
 use crate::db::events::NewEvent;
 use crate::domain::permissions::Permission;
-use crate::domain::scoring::{self, Model};
+use crate::domain::scoring;
 use crate::error::{ApiError, ApiResult};
 use crate::http::access::guarded;
 use crate::http::ctx::TenantTx;
-use crate::http::extract::{AppJson, AppPath};
+use crate::http::extract::{AppJson, AppPath, AppQuery, PageParams};
 use crate::http::ErrorResponses;
 use crate::state::AppState;
 
@@ -33,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             routes!(recompute_scores),
         ))
         .routes(guarded(Permission::ContactRead, routes!(contact_score)))
+        .routes(guarded(Permission::ContactRead, routes!(ranked_leads)))
 }
 
 /// The rule weights: points per unit of each feature.
@@ -74,48 +76,7 @@ async fn update_scoring_settings(
     security(("bearer" = [])),
     responses((status = 200, body = ScoringRun), ErrorResponses))]
 async fn recompute_scores(mut tx: TenantTx) -> ApiResult<AppJson<ScoringRun>> {
-    let all = db::scoring::features(tx.conn(), None).await?;
-    let weights = db::scoring::weights(tx.conn()).await?;
-    let labelled: Vec<&db::scoring::ContactFeatures> =
-        all.iter().filter(|f| f.outcome.is_some()).collect();
-    let xs: Vec<Vec<f64>> = labelled.iter().map(|f| f.x.clone()).collect();
-    let ys: Vec<bool> = labelled
-        .iter()
-        .map(|f| f.outcome == Some(Outcome::Won))
-        .collect();
-    let trained = Model::train(&xs, &ys);
-    let rule_auc = {
-        let s: Vec<f64> = xs
-            .iter()
-            .map(|x| scoring::rule_score(x, &weights).0)
-            .collect();
-        scoring::auc(&s, &ys)
-    };
-    let model_auc = trained.as_ref().and_then(|m| {
-        let s: Vec<f64> = xs.iter().map(|x| m.predict(x).0).collect();
-        scoring::auc(&s, &ys)
-    });
-    if let Some(m) = &trained {
-        db::scoring::insert_model(tx.conn(), m, xs.len() as i32, model_auc, rule_auc).await?;
-    }
-    // A tenant whose history no longer suffices keeps no stale model in use.
-    let model = match trained {
-        Some(m) => Some(m),
-        None if xs.len() >= scoring::MIN_EXAMPLES => db::scoring::latest_model(tx.conn()).await?,
-        None => None,
-    };
-    let scores: Vec<LeadScore> = all
-        .iter()
-        .map(|f| db::scoring::score(f, &weights, model.as_ref()))
-        .collect();
-    db::scoring::store(tx.conn(), &scores).await?;
-    let run = ScoringRun {
-        contacts_scored: scores.len() as i64,
-        training_examples: xs.len() as i64,
-        model_trained: model.is_some(),
-        model_auc,
-        rule_auc,
-    };
+    let run = db::scoring::recompute_all(tx.conn()).await?;
     let actor = Some(tx.ctx.user_id);
     db::events::append(
         tx.conn(),
@@ -140,4 +101,26 @@ async fn contact_score(
         .await?
         .ok_or_else(|| ApiError::not_found("contact"))?;
     Ok(AppJson(s))
+}
+
+/// Contacts ranked by their stored lead score (learned probability first when a
+/// model exists, then the rule score). Scores are kept fresh by a job that follows
+/// contact, activity and visit events; `POST /api/v1/scoring/recompute` forces it.
+/// An offset past the end gives an empty page with the true `total_count`.
+#[utoipa::path(get, path = "/api/v1/scoring/leads", tag = "crm",
+    security(("bearer" = [])), params(PageParams),
+    responses((status = 200, body = Page<RankedLead>), ErrorResponses))]
+async fn ranked_leads(
+    mut tx: TenantTx,
+    AppQuery(page): AppQuery<PageParams>,
+) -> ApiResult<AppJson<Page<RankedLead>>> {
+    tx.ctx.require(Permission::ContactRead)?;
+    let paging = page.validate()?;
+    let (items, total_count) = db::scoring::ranked(tx.conn(), paging).await?;
+    Ok(AppJson(Page {
+        items,
+        total_count,
+        limit: paging.limit,
+        offset: paging.offset,
+    }))
 }

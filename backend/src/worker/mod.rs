@@ -13,6 +13,7 @@
 
 pub mod notify;
 pub mod schedules;
+pub mod scoring;
 pub mod webhook;
 
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use std::time::Duration;
 
 use rand::Rng;
 use sqlx::postgres::PgListener;
+use shared_types::events::Event;
 use sqlx::PgPool;
 use tokio::sync::{watch, Notify};
 use uuid::Uuid;
@@ -28,6 +30,9 @@ use crate::config::WorkerSettings;
 use crate::db::outbox::{self, Claim, Outcome};
 use crate::http::ctx::begin_tenant_tx;
 use crate::push::{PushOutcome, PushSender};
+
+/// Events taken per lead-scoring batch (rescoring is per contact, so batches can be large).
+const SCORING_BATCH: i64 = 1000;
 
 /// Channel the outbox trigger notifies on commit.
 pub const WAKE_CHANNEL: &str = "elevate_outbox";
@@ -136,6 +141,7 @@ impl Worker {
         match claim.kind.as_str() {
             "webhook" => self.webhooks(&mut lock, &claim, shutdown).await?,
             "notify" => self.notifications(&mut lock, &claim, shutdown).await?,
+            "scoring" => self.scoring(&mut lock, &claim).await?,
             other => tracing::warn!(kind = other, "unknown outbox destination kind"),
         }
         lock.commit().await?;
@@ -309,6 +315,48 @@ impl Worker {
         }
         if claim.consecutive_failures != 0 {
             outbox::destination_ok(lock, claim.destination_id).await?;
+        }
+        Ok(())
+    }
+
+    /// Keeps lead scores fresh: rescoring the contacts a batch of events touched
+    /// (or everything, retraining the model, when outcomes or weights changed) and
+    /// marking the batch delivered in the same transaction, so a batch's effect is
+    /// stored exactly when its deliveries are done.
+    async fn scoring(&self, lock: &mut sqlx::PgConnection, claim: &Claim) -> anyhow::Result<()> {
+        let batch = outbox::pending(lock, claim.destination_id, SCORING_BATCH).await?;
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let events: Vec<&Event> = batch.iter().map(|p| &p.event).collect();
+        let work = scoring::Work::of(&events);
+        let ids: Vec<Uuid> = batch.iter().map(|p| p.delivery_id).collect();
+        let result: anyhow::Result<()> = async {
+            let mut tx = begin_tenant_tx(&self.db, claim.tenant_id, None).await?;
+            scoring::apply(&mut tx, &work).await?;
+            outbox::delivered_all(&mut tx, &ids).await?;
+            tx.commit().await?;
+            Ok(())
+        }
+        .await;
+        match result {
+            Ok(()) => {
+                if claim.consecutive_failures != 0 {
+                    outbox::destination_ok(lock, claim.destination_id).await?;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, destination = %claim.destination_id, "lead scoring failed");
+                let failures = claim.consecutive_failures + 1;
+                let open = failures >= self.cfg.breaker_threshold;
+                let delay = if open {
+                    (self.cfg.breaker_cooldown_secs * 1000) as i64
+                } else {
+                    backoff_ms(&self.cfg, failures)
+                };
+                outbox::destination_failed(lock, claim.destination_id, failures, delay, open)
+                    .await?;
+            }
         }
         Ok(())
     }
