@@ -418,7 +418,8 @@ pub(crate) async fn session(
                 }
                 for e in events {
                     last_seq = last_seq.max(e.seq);
-                    viewer.observe(&e);
+                    // (Past assignment changes are not replayed into the scope: the
+                    // catch-up is filtered by the current assignment.)
                     if viewer.sees(&state, &e).await
                         && !send_json(&mut socket, &json!({ "type": "event", "event": e })).await
                     {

@@ -81,7 +81,13 @@ async fn drain(ws: &mut Ws, quiet: Duration) -> Vec<Value> {
     out
 }
 
-async fn add_user(app: &TestApp, token: &str, slug: &str, name: &str, roles: &[&str]) -> (String, String) {
+async fn add_user(
+    app: &TestApp,
+    token: &str,
+    slug: &str,
+    name: &str,
+    roles: &[&str],
+) -> (String, String) {
     let email = format!("{name}@{slug}.example");
     let r = app
         .post(
@@ -134,7 +140,11 @@ async fn a_slow_client_is_dropped_with_a_resume_point_and_loses_nothing() {
     let mut reconnects = 0;
     let deadline = Instant::now() + Duration::from_secs(60);
     while seen.len() < 1000 {
-        assert!(Instant::now() < deadline, "only {} of 1000 events", seen.len());
+        assert!(
+            Instant::now() < deadline,
+            "only {} of 1000 events",
+            seen.len()
+        );
         let socket = ws.as_mut().unwrap();
         match frame(socket, Duration::from_secs(10)).await {
             Some(Frame::Json(m)) if m["type"] == "event" => {
@@ -257,7 +267,11 @@ async fn notifications(app: &TestApp, token: &str, n: usize) -> Vec<Value> {
         if items.len() >= n {
             return items;
         }
-        assert!(Instant::now() < deadline, "{n} notifications expected: {}", r.text);
+        assert!(
+            Instant::now() < deadline,
+            "{n} notifications expected: {}",
+            r.text
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -269,7 +283,15 @@ async fn count_approval_requests_notify_approvers_and_decisions_notify_the_count
     let app = TestApp::spawn().await.unwrap();
     let fx = setup(&app, "count-ask").await;
     let t = &fx.token;
-    let p = product(&app, t, "ASK-1").await;
+    let r = app
+        .post(
+            "/api/v1/products",
+            Some(t),
+            &json!({"sku": "ASK-1", "name": "Asked", "cost": "2"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let p = id(&r);
     mv(
         &app,
         t,
@@ -314,7 +336,12 @@ async fn count_approval_requests_notify_approvers_and_decisions_notify_the_count
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["lines_to_approve"], 1);
     assert_eq!(r.body["over_tolerance"], 1);
-    assert_eq!(r.body["variance_value"], "-6.00", "{}", r.text);
+    assert_eq!(
+        common::dec(&r.body["variance_value"]),
+        common::d("-6"),
+        "{}",
+        r.text
+    );
     // One open request at a time.
     let r = app.post(&ask, Some(&counter), &json!({})).await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
@@ -338,7 +365,11 @@ async fn count_approval_requests_notify_approvers_and_decisions_notify_the_count
 
     // The counter may not reject or approve their own count.
     let r = app
-        .post(&format!("/api/v1/counts/{s}/reject"), Some(&counter), &json!({}))
+        .post(
+            &format!("/api/v1/counts/{s}/reject"),
+            Some(&counter),
+            &json!({}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
 
@@ -362,10 +393,22 @@ async fn count_approval_requests_notify_approvers_and_decisions_notify_the_count
         mine[0]
     );
     let r = app
-        .post(&format!("/api/v1/counts/{s}/reject"), Some(&manager), &json!({}))
+        .post(
+            &format!("/api/v1/counts/{s}/reject"),
+            Some(&manager),
+            &json!({}),
+        )
         .await;
-    assert_eq!(r.status, StatusCode::CONFLICT, "no open request: {}", r.text);
-    assert_eq!(common::on_hand(&app, t, &p, &fx.bin_a).await, common::d("10"));
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "no open request: {}",
+        r.text
+    );
+    assert_eq!(
+        common::on_hand(&app, t, &p, &fx.bin_a).await,
+        common::d("10")
+    );
 
     // Asked again and approved: the adjustment is posted and the counter is told.
     let r = app.post(&ask, Some(&counter), &json!({})).await;
@@ -378,7 +421,10 @@ async fn count_approval_requests_notify_approvers_and_decisions_notify_the_count
         )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
-    assert_eq!(common::on_hand(&app, t, &p, &fx.bin_a).await, common::d("7"));
+    assert_eq!(
+        common::on_hand(&app, t, &p, &fx.bin_a).await,
+        common::d("7")
+    );
     let mine = notifications(&app, &counter, 2).await;
     assert_eq!(mine[0]["title"], "Request approved", "{mine:?}");
     assert_eq!(mine[0]["kind"], "approval.decided");

@@ -180,7 +180,10 @@ pub async fn destination_failed(
 
 /// Marks deliveries delivered (in the caller's transaction, so together with the
 /// work they triggered).
-pub async fn delivered_all(conn: &mut PgConnection, deliveries: &[Uuid]) -> Result<(), sqlx::Error> {
+pub async fn delivered_all(
+    conn: &mut PgConnection,
+    deliveries: &[Uuid],
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE outbox SET status = 'delivered', attempts = attempts + 1,
                 last_attempt_at = now(), delivered_at = now(), last_error = NULL

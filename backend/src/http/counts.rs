@@ -11,9 +11,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use shared_types::api::{ErrorCode, Page};
 use shared_types::counts::{
-    AbcAssignment, AbcBasis, CountApproval, CountApprovalRequest, CountApprovalResult, CountRejection, CountEntry, CountKind, CountLine,
-    CountLineForCreate, CountLineKey, CountLineState, CountMode, CountSession, CountSessionDetail,
-    CountSessionForCreate, CountStatus,
+    AbcAssignment, AbcBasis, CountApproval, CountApprovalRequest, CountApprovalResult, CountEntry,
+    CountKind, CountLine, CountLineForCreate, CountLineKey, CountLineState, CountMode,
+    CountRejection, CountSession, CountSessionDetail, CountSessionForCreate, CountStatus,
 };
 use shared_types::sync::{CountLineOp, SyncOp};
 use sqlx::PgConnection;
@@ -773,8 +773,14 @@ async fn reject_count(
         .as_deref()
         .map(|r| label("reason", r, 500))
         .transpose()?;
-    if !decide_open_request(tx.conn(), &session, user, "rejected", json!({ "reason": reason }))
-        .await?
+    if !decide_open_request(
+        tx.conn(),
+        &session,
+        user,
+        "rejected",
+        json!({ "reason": reason }),
+    )
+    .await?
     {
         return Err(ApiError::conflict(
             "session_id",

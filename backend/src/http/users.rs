@@ -36,7 +36,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(guarded(Permission::UsersManage, routes!(invite_user)))
         .routes(guarded(Permission::UsersManage, routes!(unlock_user)))
         .routes(guarded(Permission::UsersRead, routes!(get_user_warehouses)))
-        .routes(guarded(Permission::UsersManage, routes!(set_user_warehouses)))
+        .routes(guarded(
+            Permission::UsersManage,
+            routes!(set_user_warehouses),
+        ))
 }
 
 /// Normalises role keys and checks each is a role of the tenant.
@@ -388,7 +391,10 @@ async fn set_user_warehouses(
     db::users::get(tx.conn(), id)
         .await?
         .ok_or_else(|| ApiError::not_found("user"))?;
-    if let Some(bad) = db::users::unknown_warehouses(tx.conn(), &ids).await?.first() {
+    if let Some(bad) = db::users::unknown_warehouses(tx.conn(), &ids)
+        .await?
+        .first()
+    {
         return Err(ApiError::validation(
             "warehouse_ids",
             format!("{bad} is not a warehouse of this tenant; see GET /api/v1/locations."),

@@ -20,8 +20,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rand::Rng;
-use sqlx::postgres::PgListener;
 use shared_types::events::Event;
+use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use tokio::sync::{watch, Notify};
 use uuid::Uuid;

@@ -106,8 +106,16 @@ mod tests {
         let (c1, c2, a1) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
         let es = [
             ev("contact.created", Some(("contact", c1)), json!({})),
-            ev("contact.updated", Some(("contact", c1)), json!({"fields": ["name"]})),
-            ev("visit.logged", Some(("activity", Uuid::now_v7())), json!({"contact_id": c2})),
+            ev(
+                "contact.updated",
+                Some(("contact", c1)),
+                json!({"fields": ["name"]}),
+            ),
+            ev(
+                "visit.logged",
+                Some(("activity", Uuid::now_v7())),
+                json!({"contact_id": c2}),
+            ),
             ev("activity.completed", Some(("activity", a1)), json!({})),
         ];
         let w = Work::of(&es.iter().collect::<Vec<_>>());
@@ -120,8 +128,16 @@ mod tests {
     fn outcomes_merges_and_weights_retrain_everything() {
         let c = Uuid::now_v7();
         for e in [
-            ev("contact.updated", Some(("contact", c)), json!({"fields": ["tags", "outcome"]})),
-            ev("contact.merged", Some(("contact", c)), json!({"duplicate_id": Uuid::now_v7()})),
+            ev(
+                "contact.updated",
+                Some(("contact", c)),
+                json!({"fields": ["tags", "outcome"]}),
+            ),
+            ev(
+                "contact.merged",
+                Some(("contact", c)),
+                json!({"duplicate_id": Uuid::now_v7()}),
+            ),
             ev("scoring.weights_changed", None, json!({"weights": {}})),
         ] {
             assert!(Work::of(&[&e]).everything, "{}", e.kind);
