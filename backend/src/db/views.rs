@@ -202,3 +202,34 @@ pub async fn branding(conn: &mut PgConnection) -> Result<Branding, sqlx::Error> 
     .fetch_one(conn)
     .await
 }
+
+/// An open count session and how far it got.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct CountProgress {
+    pub session_id: Uuid,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub warehouse: String,
+    /// Distinct (bin, product, lot) counted so far.
+    pub counted: i64,
+    /// Of those, lines whose adjustment was posted.
+    pub posted: i64,
+}
+
+/// The newest open count sessions with their progress.
+pub async fn open_counts(
+    conn: &mut PgConnection,
+    limit: i64,
+) -> Result<Vec<CountProgress>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT s.id AS session_id, s.created_at, l.name AS warehouse,
+                (SELECT count(DISTINCT (e.location_id, e.product_id, e.lot_id))
+                   FROM count_entries e WHERE e.session_id = s.id) AS counted,
+                (SELECT count(*) FROM count_postings p WHERE p.session_id = s.id) AS posted
+           FROM count_sessions s JOIN locations l ON l.id = s.warehouse_id
+          WHERE s.status = 'open'
+          ORDER BY s.created_at DESC, s.id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}

@@ -164,6 +164,8 @@ catalogue! {
     WidgetStockValue => "Stock value by warehouse", "Lagerwert nach Lager";
     WidgetLowStock => "Low stock", "Niedriger Bestand";
     WidgetRecentMoves => "Recent stock moves", "Letzte Lagerbewegungen";
+    WidgetCountProgress => "Open stock counts", "Offene Inventurzählungen";
+    NoOpenCounts => "No count is open.", "Keine Zählung ist offen.";
     MoveUp => "Move {widget} up", "{widget} nach oben";
     MoveDown => "Move {widget} down", "{widget} nach unten";
     RemoveWidget => "Remove {widget}", "{widget} entfernen";

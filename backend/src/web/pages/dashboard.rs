@@ -26,16 +26,23 @@ pub enum Widget {
     StockValue,
     LowStock,
     RecentMoves,
+    CountProgress,
 }
 
 impl Widget {
-    pub const ALL: [Widget; 3] = [Widget::StockValue, Widget::LowStock, Widget::RecentMoves];
+    pub const ALL: [Widget; 4] = [
+        Widget::StockValue,
+        Widget::LowStock,
+        Widget::RecentMoves,
+        Widget::CountProgress,
+    ];
 
     pub fn id(self) -> &'static str {
         match self {
             Widget::StockValue => "stock_value",
             Widget::LowStock => "low_stock",
             Widget::RecentMoves => "recent_moves",
+            Widget::CountProgress => "count_progress",
         }
     }
 
@@ -48,12 +55,14 @@ impl Widget {
             Widget::StockValue => Key::WidgetStockValue,
             Widget::LowStock => Key::WidgetLowStock,
             Widget::RecentMoves => Key::WidgetRecentMoves,
+            Widget::CountProgress => Key::WidgetCountProgress,
         }
     }
 
     fn permission(self) -> Permission {
         match self {
             Widget::StockValue | Widget::LowStock | Widget::RecentMoves => Permission::StockRead,
+            Widget::CountProgress => Permission::CountPerform,
         }
     }
 }
@@ -119,6 +128,7 @@ struct WidgetData {
     stock_value: Vec<db::views::WarehouseValue>,
     low_stock: Vec<db::views::LowStock>,
     moves: Vec<db::views::MoveLine>,
+    counts: Vec<db::views::CountProgress>,
 }
 
 /// The stock-value chart as an SVG bar chart (a table with the same figures follows it).
@@ -177,6 +187,7 @@ fn truncate(s: &str, n: usize) -> String {
 
 fn widget_body(lang: Lang, w: Widget, d: &WidgetData) -> Element {
     match w {
+        Widget::CountProgress => count_progress(lang, d),
         Widget::StockValue => {
             if d.stock_value.is_empty() {
                 return rsx! { p { class: "muted", {lang.t(Key::NoWarehouses)} } };
@@ -268,6 +279,35 @@ fn widget_body(lang: Lang, w: Widget, d: &WidgetData) -> Element {
     }
 }
 
+fn count_progress(lang: Lang, d: &WidgetData) -> Element {
+    if d.counts.is_empty() {
+        return rsx! { p { class: "muted", {lang.t(Key::NoOpenCounts)} } };
+    }
+    rsx! {
+        ul { class: "count-progress plain",
+            for c in d.counts.iter() { {count_row(lang, c)} }
+        }
+    }
+}
+
+fn count_row(lang: Lang, c: &db::views::CountProgress) -> Element {
+    let label = lang.tf(
+        Key::CountProgress,
+        &[
+            ("counted", &c.counted.to_string()),
+            ("posted", &c.posted.to_string()),
+        ],
+    );
+    let max = c.counted.max(1);
+    rsx! {
+        li { "data-count": "{c.session_id}",
+            a { href: "/app/counts/{c.session_id}", "{c.warehouse} · {when(lang, c.created_at)}" }
+            progress { max: "{max}", value: "{c.posted}", "aria-label": "{label}", "{c.posted}/{max}" }
+            span { class: "muted", "{label}" }
+        }
+    }
+}
+
 fn widget_controls(shell: &Shell, w: Widget, first: bool, last: bool) -> Element {
     let lang = shell.lang;
     let name = lang.t(w.title());
@@ -295,6 +335,15 @@ pub async fn page(mut w: WebTx) -> WebResult<Response> {
     let prefs = db::preferences::get(w.conn(), user).await?;
     let layout = effective_layout(prefs.dashboard.as_deref());
     let can_stock = w.ctx().can(Permission::StockRead);
+    let allowed: Vec<Widget> = Widget::ALL
+        .into_iter()
+        .filter(|x| w.ctx().can(x.permission()))
+        .collect();
+    let counts = if allowed.contains(&Widget::CountProgress) {
+        db::views::open_counts(w.conn(), 5).await?
+    } else {
+        vec![]
+    };
     let brand = db::views::branding(w.conn()).await?;
     let currency = brand.settings["base_currency"]
         .as_str()
@@ -306,6 +355,7 @@ pub async fn page(mut w: WebTx) -> WebResult<Response> {
             stock_value: db::views::stock_value_by_warehouse(w.conn()).await?,
             low_stock: db::views::low_stock(w.conn(), 10).await?,
             moves: db::views::moves(w.conn(), None, 8, 0).await?.0,
+            counts,
         }
     } else {
         WidgetData {
@@ -313,6 +363,7 @@ pub async fn page(mut w: WebTx) -> WebResult<Response> {
             stock_value: vec![],
             low_stock: vec![],
             moves: vec![],
+            counts,
         }
     };
     w.commit().await?;
@@ -335,7 +386,7 @@ pub async fn page(mut w: WebTx) -> WebResult<Response> {
                             h2 { id: "w-{wdg.id()}", {lang.t(wdg.title())} }
                             {widget_controls(&shell, wdg, i == 0, i + 1 == n)}
                         }
-                        if can_stock || wdg.permission() != Permission::StockRead {
+                        if allowed.contains(&wdg) {
                             {widget_body(lang, wdg, &data)}
                         } else {
                             p { class: "muted", {lang.t(Key::NotPermitted)} }
@@ -460,10 +511,13 @@ mod tests {
         let l = Widget::ALL.to_vec();
         let up = apply_op(&l, "up", Some(Widget::LowStock), "").unwrap();
         assert_eq!(up[0], Widget::LowStock);
-        let down = apply_op(&l, "down", Some(Widget::RecentMoves), "").unwrap();
+        let down = apply_op(&l, "down", Some(Widget::CountProgress), "").unwrap();
         assert_eq!(down, l, "the last one stays last");
         let removed = apply_op(&l, "remove", Some(Widget::StockValue), "").unwrap();
-        assert_eq!(removed, vec![Widget::LowStock, Widget::RecentMoves]);
+        assert_eq!(
+            removed,
+            vec![Widget::LowStock, Widget::RecentMoves, Widget::CountProgress]
+        );
         let added = apply_op(&removed, "add", Some(Widget::StockValue), "").unwrap();
         assert_eq!(added.last(), Some(&Widget::StockValue));
         let ordered = apply_op(
