@@ -99,6 +99,29 @@ try {
   await Promise.all([page.waitForURL(/\/app\/search\?q=PO/), page.press('#global-q', 'Enter')]);
   report.search.order_found =
     (await page.locator(`#results-orders a[href="/app/purchasing/orders/${report.reorder.po_id}"]`).count()) === 1;
+
+  // 5. CSV import (partial mode): one good row, one without a SKU; the report lists
+  // the failed row, and the upload's progress bar reached the end.
+  await page.goto(base + '/app/inventory/import');
+  await page.selectOption('#import-kind', 'products');
+  await page.selectOption('#import-mode', 'partial');
+  await page.setInputFiles('#import-file', {
+    name: 'products.csv', mimeType: 'text/csv', buffer: Buffer.from(cfg.import_csv, 'utf8'),
+  });
+  await page.evaluate(() => { window.__sameDocument = true; });
+  await page.click('#csv-import button[type=submit]');
+  await page.waitForSelector('#import-summary');
+  const summary = page.locator('#import-summary');
+  report.import = {
+    imported: Number(await summary.getAttribute('data-imported')),
+    failed: Number(await summary.getAttribute('data-failed')),
+    committed: (await summary.getAttribute('data-committed')) === 'true',
+    error_rows: await page.locator('#import-errors tbody tr').count(),
+    error_row_no: (await page.locator('#import-errors tbody tr td').first().textContent()).trim(),
+    progress: await page.evaluate(() => document.getElementById('import-progress').value),
+    reloaded: !(await page.evaluate(() => window.__sameDocument === true)),
+  };
+  await shot(page, 'import');
 } catch (e) {
   report.error = String(e && e.stack || e);
   if (page) {

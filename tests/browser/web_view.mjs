@@ -71,6 +71,7 @@ try {
     ['count', '/app/counts/' + cfg.count_id],
     ['search', '/app/search?q=' + encodeURIComponent(cfg.search || 'a')],
     ['visits', '/app/visits'],
+    ['import', '/app/inventory/import'],
     ['notifications', '/app/notifications'],
     ['users', '/app/admin/users'],
     ['roles', '/app/admin/roles'],

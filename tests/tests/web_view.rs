@@ -268,7 +268,7 @@ async fn managers_sign_in_with_mfa_keep_theme_and_layout_and_every_page_is_acces
     // Acceptance 2 and 3: every page, both themes: no serious/critical axe violations,
     // no horizontal overflow at 375 px, screenshots saved.
     let pages = report["pages"].as_array().unwrap();
-    assert!(pages.len() >= 36, "pages checked: {}", pages.len());
+    assert!(pages.len() >= 38, "pages checked: {}", pages.len());
     for p in pages {
         assert_eq!(
             p["axe_serious"].as_array().map(Vec::len),
@@ -302,6 +302,7 @@ async fn managers_sign_in_with_mfa_keep_theme_and_layout_and_every_page_is_acces
             "search",
             "visits",
             "notifications",
+            "import",
         ] {
             assert!(
                 pages
@@ -406,6 +407,7 @@ async fn managers_approve_reorders_and_count_variances_and_see_stock_move_live()
             "sku": sku,
             "count_id": count,
             "api_token": token,
+            "import_csv": "sku,name,cost\nWEB-IMPORT-1,Imported in the browser,2.50\n,No SKU here,1\n",
             "live_move": {"product_id": product, "qty": LIVE_QTY.to_string(), "lot": lot,
                           "from_location_id": supplier, "to_location_id": bin,
                           "reason": "purchase_receipt"},
@@ -477,6 +479,20 @@ async fn managers_approve_reorders_and_count_variances_and_see_stock_move_live()
     // Search: the product by SKU and the new order by its reference.
     assert_eq!(report["search"]["product_found"], true, "{report}");
     assert_eq!(report["search"]["order_found"], true, "{report}");
+    // CSV import, partial mode: the good row is in, the bad one reported by number.
+    assert_eq!(report["import"]["imported"], 1, "{report}");
+    assert_eq!(report["import"]["failed"], 1, "{report}");
+    assert_eq!(report["import"]["committed"], true, "{report}");
+    assert_eq!(report["import"]["error_rows"], 1, "{report}");
+    assert_eq!(report["import"]["error_row_no"], "2", "{report}");
+    assert_eq!(report["import"]["progress"], 100, "{report}");
+    assert_eq!(report["import"]["reloaded"], false, "{report}");
+    let imported: Option<String> =
+        sqlx::query_scalar("SELECT name FROM products WHERE sku = 'WEB-IMPORT-1'")
+            .fetch_optional(&app.db.owner)
+            .await
+            .unwrap();
+    assert_eq!(imported.as_deref(), Some("Imported in the browser"));
     for shot in report["screenshots"].as_array().unwrap() {
         assert!(
             std::path::Path::new(shot.as_str().unwrap()).exists(),

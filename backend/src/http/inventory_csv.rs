@@ -417,7 +417,7 @@ async fn import_product_row(conn: &mut PgConnection, r: Row<'_>) -> Result<(), R
     responses((status = 200, body = ImportReport, description = "Imported (in partial mode, possibly with failed rows)"),
         (status = 422, body = ImportReport, description = "Rows failed; nothing was imported"),
         ErrorResponses))]
-async fn import_products(
+pub(crate) async fn import_products(
     mut tx: TenantTx,
     AppQuery(p): AppQuery<ImportParams>,
     body: String,
@@ -596,7 +596,7 @@ async fn import_stock_row(
     responses((status = 200, body = ImportReport, description = "Imported (in partial mode, possibly with failed rows)"),
         (status = 422, body = ImportReport, description = "Rows failed; nothing was imported"),
         ErrorResponses))]
-async fn import_opening_stock(
+pub(crate) async fn import_opening_stock(
     mut tx: TenantTx,
     AppQuery(p): AppQuery<ImportParams>,
     body: String,

@@ -413,6 +413,28 @@ catalogue! {
     Read => "Read", "Gelesen";
     MarkRead => "Mark as read", "Als gelesen markieren";
     MarkReadOf => "Mark “{title}” as read", "„{title}“ als gelesen markieren";
+    // CSV import
+    NavImport => "CSV import", "CSV-Import";
+    ImportTitle => "CSV import", "CSV-Import";
+    ImportIntro => "Create or update products by SKU, or book opening stock, from a CSV file with a header row in these columns:", "Artikel nach Artikelnummer anlegen oder ändern oder Anfangsbestände buchen, aus einer CSV-Datei mit Kopfzeile in diesen Spalten:";
+    ImportProducts => "Products", "Artikel";
+    ImportStock => "Opening stock", "Anfangsbestand";
+    ImportWhat => "What to import", "Was importiert wird";
+    ImportModeLabel => "If a row fails", "Wenn eine Zeile fehlschlägt";
+    ImportModeAll => "Import nothing", "Nichts importieren";
+    ImportModePartial => "Import the good rows", "Die guten Zeilen importieren";
+    ImportFile => "CSV file", "CSV-Datei";
+    ImportPaste => "Or paste the CSV here", "Oder die CSV hier einfügen";
+    ImportProgress => "Upload progress", "Fortschritt des Hochladens";
+    ImportStart => "Import", "Importieren";
+    ImportReport => "Import report", "Importbericht";
+    ImportSummary => "{rows} rows: {imported} imported, {failed} failed.", "{rows} Zeilen: {imported} importiert, {failed} fehlgeschlagen.";
+    ImportNothingWritten => "Nothing was imported because a row failed. Fix the rows below, or choose to import the good rows.", "Es wurde nichts importiert, weil eine Zeile fehlschlug. Korrigieren Sie die Zeilen unten oder importieren Sie nur die guten Zeilen.";
+    ImportErrors => "Rows that failed", "Fehlgeschlagene Zeilen";
+    ImportRefused => "The file was not imported:", "Die Datei wurde nicht importiert:";
+    ColRow => "Row", "Zeile";
+    ColField => "Column", "Spalte";
+    ColProblem => "Problem", "Problem";
     // Errors
     ErrorTitle => "Something went wrong", "Etwas ist schiefgelaufen";
     ErrorNotFound => "This page does not exist.", "Diese Seite gibt es nicht.";

@@ -16,6 +16,7 @@ use crate::web::{document, WebResult};
 pub enum Nav {
     Dashboard,
     Products,
+    Import,
     Reorder,
     PurchaseOrders,
     Counts,
@@ -31,9 +32,10 @@ pub enum Nav {
 }
 
 impl Nav {
-    const ALL: [Nav; 12] = [
+    const ALL: [Nav; 13] = [
         Nav::Dashboard,
         Nav::Products,
+        Nav::Import,
         Nav::Reorder,
         Nav::PurchaseOrders,
         Nav::Counts,
@@ -50,6 +52,7 @@ impl Nav {
         match self {
             Nav::Dashboard => "/app",
             Nav::Products => "/app/inventory/products",
+            Nav::Import => "/app/inventory/import",
             Nav::Reorder => "/app/purchasing/reorder",
             Nav::PurchaseOrders => "/app/purchasing/orders",
             Nav::Counts => "/app/counts",
@@ -68,6 +71,7 @@ impl Nav {
         match self {
             Nav::Dashboard => Key::NavDashboard,
             Nav::Products => Key::NavProducts,
+            Nav::Import => Key::NavImport,
             Nav::Reorder => Key::NavReorder,
             Nav::PurchaseOrders => Key::NavPurchaseOrders,
             Nav::Counts => Key::NavCounts,
@@ -88,6 +92,7 @@ impl Nav {
             Nav::Visits => Some(Permission::ContactRead),
             Nav::Products => Some(Permission::ProductRead),
             Nav::Reorder | Nav::PurchaseOrders => Some(Permission::PurchaseRead),
+            Nav::Import => Some(Permission::ProductManage),
             Nav::Counts => Some(Permission::CountPerform),
             Nav::Users | Nav::Roles => Some(Permission::UsersRead),
             Nav::ApiKeys => Some(Permission::ApiKeysManage),

@@ -42,7 +42,7 @@ fn signed_in(route: MethodRouter<AppState>) -> MethodRouter<AppState> {
 
 /// Every `/app` route.
 pub fn router(state: AppState) -> Router<AppState> {
-    use pages::{admin, counts, dashboard, feed, login, products, purchasing, search};
+    use pages::{admin, counts, dashboard, feed, import, login, products, purchasing, search};
     Router::new()
         .route("/app/static/app.css", get(css))
         .route("/app/static/app.js", get(js))
@@ -62,6 +62,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/app/inventory/products",
             needs(Permission::ProductRead, get(products::list)),
+        )
+        .route(
+            "/app/inventory/import",
+            signed_in(get(import::form).post(import::submit)),
         )
         .route(
             "/app/inventory/products/{id}",

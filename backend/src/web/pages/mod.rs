@@ -4,6 +4,7 @@ pub mod admin;
 pub mod counts;
 pub mod dashboard;
 pub mod feed;
+pub mod import;
 pub mod login;
 pub mod products;
 pub mod purchasing;

@@ -182,4 +182,47 @@
     };
     connect();
   }
+
+  // CSV import: read the chosen file, send it with upload progress, show the report.
+  var importForm = document.getElementById('csv-import');
+  if (importForm) {
+    importForm.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var fileInput = document.getElementById('import-file');
+      var text = document.getElementById('import-csv');
+      var box = importForm.querySelector('.import-progress');
+      var bar = document.getElementById('import-progress');
+      var report = document.getElementById('import-report');
+      var send = function () {
+        var body = new URLSearchParams(new FormData(importForm));
+        var xhr = new XMLHttpRequest();
+        xhr.open('POST', importForm.action);
+        xhr.setRequestHeader('X-Requested-With', 'fetch');
+        xhr.setRequestHeader('Content-Type', 'application/x-www-form-urlencoded');
+        box.hidden = false;
+        bar.value = 0;
+        xhr.upload.onprogress = function (e) {
+          if (e.lengthComputable) bar.value = Math.round(100 * e.loaded / e.total);
+        };
+        xhr.onload = function () {
+          bar.value = 100;
+          if (xhr.status >= 200 && xhr.status < 300) {
+            report.innerHTML = xhr.responseText;
+            var h = document.getElementById('import-report-h');
+            if (h) h.focus();
+          } else {
+            importForm.submit();
+          }
+        };
+        xhr.onerror = function () { importForm.submit(); };
+        xhr.send(body.toString());
+      };
+      var file = fileInput && fileInput.files && fileInput.files[0];
+      if (file) {
+        file.text().then(function (t) { text.value = t; send(); });
+      } else {
+        send();
+      }
+    });
+  }
 })();
