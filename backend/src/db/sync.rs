@@ -139,13 +139,13 @@ pub async fn revoke_device(
     Ok(row.map(Into::into))
 }
 
-/// An op as stored when it is claimed.
+/// An op as stored when it is claimed (borrowing the pushed payload).
 #[derive(Debug, Clone, serde::Serialize)]
-pub struct ClaimOp {
+pub struct ClaimOp<'a> {
     pub op_id: Uuid,
     pub device_seq: i64,
     pub kind: String,
-    pub payload: Value,
+    pub payload: &'a Value,
     pub created_at: DateTime<Utc>,
     pub status: &'static str,
     pub error_code: Option<String>,
@@ -158,12 +158,13 @@ pub async fn claim_ops(
     conn: &mut PgConnection,
     device_id: Uuid,
     user_id: Uuid,
-    ops: &[ClaimOp],
+    ops: &[ClaimOp<'_>],
 ) -> Result<Vec<Uuid>, sqlx::Error> {
     if ops.is_empty() {
         return Ok(Vec::new());
     }
-    let rows = serde_json::to_value(ops).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    // Serialized straight into the parameter, without an intermediate JSON tree.
+    let rows = sqlx::types::Json(ops);
     sqlx::query_scalar(
         "INSERT INTO sync_ops (op_id, device_id, device_seq, kind, payload, created_at, user_id,
                                status, error_code, error_message)

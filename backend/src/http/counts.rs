@@ -396,7 +396,7 @@ pub(crate) async fn apply_count_ops(
     let mut parsed: Vec<Result<NewEntry, Refusal>> = Vec::with_capacity(batch.len());
     for op in batch {
         parsed.push(
-            serde_json::from_value::<CountLineOp>(op.payload.clone())
+            CountLineOp::deserialize(&op.payload)
                 .map_err(|e| Refusal::new("invalid_body", e.to_string()))
                 .and_then(|c| {
                     let lot = c

@@ -203,7 +203,8 @@ pub(crate) fn refusal(e: ApiError) -> Result<Refusal, ApiError> {
 
 /// Parses an op's payload for its kind.
 fn parse_payload<T: serde::de::DeserializeOwned>(op: &SyncOp) -> Result<T, Refusal> {
-    serde_json::from_value(op.payload.clone()).map_err(|e| {
+    // Read in place: a push checks thousands of payloads.
+    T::deserialize(&op.payload).map_err(|e| {
         Refusal::new(
             ErrorCode::InvalidBody.as_str(),
             format!("The {} payload is not valid: {e}.", op.kind.as_str()),
@@ -281,7 +282,7 @@ async fn apply_stock_move(
     device_id: Uuid,
     user_id: Uuid,
 ) -> ApiResult<Option<Value>> {
-    let m: StockMoveOp = serde_json::from_value(op.payload.clone())
+    let m = StockMoveOp::deserialize(&op.payload)
         .map_err(|e| ApiError::validation("payload", e.to_string()))?;
     let input = StockMoveForCreate {
         product_id: m.product_id,
@@ -341,7 +342,7 @@ async fn push(
 
     // 1. Checks without the database, then claim every op in one statement.
     let mut first_of: HashMap<Uuid, usize> = HashMap::new();
-    let mut claims: Vec<ClaimOp> = Vec::new();
+    let mut claims: Vec<ClaimOp<'_>> = Vec::new();
     let mut claimed_at: Vec<usize> = Vec::new();
     let mut refused_early: HashMap<usize, Refusal> = HashMap::new();
     for (i, op) in ops.iter().enumerate() {
@@ -393,7 +394,7 @@ async fn push(
             op_id: op.op_id,
             device_seq: op.device_seq,
             kind: op.kind.as_str().to_owned(),
-            payload: op.payload.clone(),
+            payload: &op.payload,
             created_at: op.created_at,
             status,
             error_code: code,
