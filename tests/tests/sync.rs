@@ -721,3 +721,109 @@ async fn ops_need_the_permission_of_their_rest_call() {
     assert_eq!(r.body["results"][2]["code"], "forbidden");
     assert_eq!(on_hand(&app, &fx, &fx.bin_a).await, Decimal::ZERO);
 }
+
+/// A user assigned to warehouses pulls the stock of those only, and cannot ask
+/// for another's; a user without an assignment pulls every warehouse.
+#[tokio::test]
+async fn pull_is_scoped_to_the_users_warehouses() {
+    let app = TestApp::spawn().await.unwrap();
+    let fx = setup(&app, "sync-scope").await;
+    let t = &fx.token;
+    let wh2 = created(
+        &app,
+        t,
+        "/api/v1/locations",
+        json!({"kind": "warehouse", "code": "WH2", "name": "Second"}),
+    )
+    .await;
+    let bin_c = created(
+        &app,
+        t,
+        "/api/v1/locations",
+        json!({"kind": "bin", "parent_id": wh2, "code": "C", "name": "C"}),
+    )
+    .await;
+    let all = app.get("/api/v1/locations?limit=100", Some(t)).await;
+    let wh1 = all.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["code"] == "WH")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let r = push(
+        &app,
+        &fx,
+        &[
+            move_op(&fx, 1, "5", &fx.supplier, &fx.bin_a),
+            move_op(&fx, 2, "7", &fx.supplier, &bin_c),
+        ],
+    )
+    .await;
+    assert_eq!(statuses(&r), ["applied", "applied"], "{}", r.text);
+
+    let email = "picker@sync-scope.example";
+    let r = app
+        .post(
+            "/api/v1/users",
+            Some(t),
+            &json!({"email": email, "display_name": "Picker",
+                    "password": elevate_tests::server::TEST_PASSWORD, "roles": ["warehouse"]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let picker_id = id(&r);
+    let r = app
+        .call(
+            reqwest::Method::PUT,
+            &format!("/api/v1/users/{picker_id}/warehouses"),
+            Some(t),
+            Some(&json!({"warehouse_ids": [wh2]})),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let picker = app
+        .login("sync-scope", email, elevate_tests::server::TEST_PASSWORD)
+        .await;
+
+    let quant_locations = |changes: &[Value]| {
+        let mut v: Vec<String> = changes
+            .iter()
+            .filter(|c| c["entity"] == "quant")
+            .map(|c| c["data"]["location_id"].as_str().unwrap().to_owned())
+            .collect();
+        v.sort();
+        v
+    };
+    let (changes, _, _) = pull_all(&app, &picker, None, 1000).await;
+    assert_eq!(quant_locations(&changes), vec![bin_c.clone()]);
+    // Reference data other than stock is the tenant's.
+    assert!(changes.iter().any(|c| c["entity"] == "product"));
+    let r = app
+        .get(
+            &format!("/api/v1/sync/pull?warehouse_id={wh1}"),
+            Some(&picker),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+    assert_eq!(r.error_code(), "forbidden");
+    let r = app
+        .get(
+            &format!("/api/v1/sync/pull?warehouse_id={wh2}&limit=1000"),
+            Some(&picker),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        quant_locations(r.body["changes"].as_array().unwrap()),
+        vec![bin_c.clone()]
+    );
+
+    // The administrator has no assignment: every warehouse.
+    let (changes, _, _) = pull_all(&app, t, None, 1000).await;
+    let mut both = vec![fx.bin_a.clone(), bin_c];
+    both.sort();
+    assert_eq!(quant_locations(&changes), both);
+}

@@ -614,7 +614,9 @@ pub struct PullParams {
     pub since: Option<String>,
     /// Changes per page, 1–5000 (default 1000).
     pub limit: Option<i64>,
-    /// Only quants of this warehouse (other reference data is tenant-wide).
+    /// Only quants, count sessions, pick lists and tasks of this warehouse (one of
+    /// the user's warehouses, when they are assigned to some; without it, all of
+    /// theirs). Products, barcodes, locations and lots are tenant-wide.
     pub warehouse_id: Option<Uuid>,
     /// The pulling device; a revoked device is refused.
     pub device_id: Option<Uuid>,
@@ -656,8 +658,19 @@ async fn pull(mut tx: TenantTx, AppQuery(p): AppQuery<PullParams>) -> ApiResult<
             .filter(|d| d.user_id == user && d.revoked_at.is_none())
             .ok_or_else(device_refused)?;
     }
-    let warehouses = p.warehouse_id.map(|w| vec![w]);
+    // A user assigned to warehouses pulls only theirs (stock, counts, picks, tasks).
     let user = tx.ctx.user_id;
+    let assigned = db::users::warehouses(tx.conn(), user).await?;
+    let warehouses = match p.warehouse_id {
+        Some(w) if assigned.is_empty() || assigned.contains(&w) => Some(vec![w]),
+        Some(_) => {
+            return Err(ApiError::forbidden(
+                "You are not assigned to this warehouse.",
+            ))
+        }
+        None if assigned.is_empty() => None,
+        None => Some(assigned),
+    };
     let page = db::sync::pull(tx.conn(), since, limit, warehouses.as_deref(), user).await?;
     Ok(AppJson(SyncPull {
         changes: page.changes,
