@@ -72,8 +72,23 @@ try {
   await page.goto(base + '/app/inventory/products/' + cfg.product_id);
   report.count.on_hand_after = await onHand(page, cfg.product_id);
 
+  // 2b. Approvals inbox: the counter's open request is listed; reject it with a reason.
+  await page.goto(base + '/app/approvals');
+  const request = page.locator(`#approvals li[data-subject="${cfg.reject_count_id}"]`);
+  report.reject = { listed: (await request.count()) === 1 };
+  await shot(page, 'approvals');
+  await Promise.all([page.waitForURL(base + '/app/counts/' + cfg.reject_count_id), request.locator('a').click()]);
+  await page.fill('#reject-reason', cfg.reject_reason);
+  await Promise.all([
+    page.waitForURL(/\?rejected=1$/),
+    page.click('#reject-count button[type=submit]'),
+  ]);
+  report.reject.notice = (await page.locator('#count-rejected').count()) === 1;
+  report.reject.request_still_shown = (await page.locator('#approval-request').count()) === 1;
+
   // 3. Live: the product page is open and connected; a move is posted through the
   // API (as a phone or an integration would); the figure changes without a reload.
+  await page.goto(base + '/app/inventory/products/' + cfg.product_id);
   await page.waitForFunction(() => document.documentElement.dataset.live === 'ready');
   await page.evaluate(() => { window.__sameDocument = true; });
   report.live.before = await onHand(page, cfg.product_id);

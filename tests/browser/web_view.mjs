@@ -72,6 +72,7 @@ try {
     ['search', '/app/search?q=' + encodeURIComponent(cfg.search || 'a')],
     ['visits', '/app/visits'],
     ['import', '/app/inventory/import'],
+    ['approvals', '/app/approvals'],
     ['notifications', '/app/notifications'],
     ['users', '/app/admin/users'],
     ['roles', '/app/admin/roles'],

@@ -140,6 +140,18 @@ async fn count_with_variance(app: &TestApp, token: &str, product: &str, variance
     session
 }
 
+/// The counter asks for approval of a session's variances (an open approval request).
+async fn request_approval(app: &TestApp, token: &str, session: &str) {
+    let r = app
+        .post(
+            &format!("/api/v1/counts/{session}/request-approval"),
+            Some(token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+}
+
 /// The first purchase order of the demo data.
 async fn demo_order(app: &TestApp, token: &str) -> String {
     let r = app
@@ -215,6 +227,7 @@ async fn managers_sign_in_with_mfa_keep_theme_and_layout_and_every_page_is_acces
     let token = app.login(DEMO_SLUG, DEMO_ADMIN_EMAIL, &demo.password).await;
     let product = demo_product(&app, &token).await;
     let count = count_with_variance(&app, &token, &product, 2).await;
+    request_approval(&app, &token, &count).await;
     let order = demo_order(&app, &token).await;
     let secret = enable_totp(&app, &token).await;
 
@@ -268,7 +281,7 @@ async fn managers_sign_in_with_mfa_keep_theme_and_layout_and_every_page_is_acces
     // Acceptance 2 and 3: every page, both themes: no serious/critical axe violations,
     // no horizontal overflow at 375 px, screenshots saved.
     let pages = report["pages"].as_array().unwrap();
-    assert!(pages.len() >= 38, "pages checked: {}", pages.len());
+    assert!(pages.len() >= 40, "pages checked: {}", pages.len());
     for p in pages {
         assert_eq!(
             p["axe_serious"].as_array().map(Vec::len),
@@ -303,6 +316,7 @@ async fn managers_sign_in_with_mfa_keep_theme_and_layout_and_every_page_is_acces
             "visits",
             "notifications",
             "import",
+            "approvals",
         ] {
             assert!(
                 pages
@@ -339,6 +353,8 @@ async fn managers_approve_reorders_and_count_variances_and_see_stock_move_live()
         .to_owned();
     const VARIANCE: i64 = 3;
     let count = count_with_variance(&app, &token, &product, VARIANCE).await;
+    let to_reject = count_with_variance(&app, &token, &product, 1).await;
+    request_approval(&app, &token, &to_reject).await;
     // A manager tightens one of the demo's reorder rules to min/max above what the
     // warehouse holds, so it must be suggested now.
     let all = app
@@ -406,6 +422,8 @@ async fn managers_approve_reorders_and_count_variances_and_see_stock_move_live()
             "product_id": product,
             "sku": sku,
             "count_id": count,
+            "reject_count_id": to_reject,
+            "reject_reason": "Recount aisle A",
             "api_token": token,
             "import_csv": "sku,name,cost\nWEB-IMPORT-1,Imported in the browser,2.50\n,No SKU here,1\n",
             "live_move": {"product_id": product, "qty": LIVE_QTY.to_string(), "lot": lot,
@@ -466,6 +484,34 @@ async fn managers_approve_reorders_and_count_variances_and_see_stock_move_live()
         .get(&format!("/api/v1/stock/moves/{posted}"), Some(&token))
         .await;
     assert_eq!(dec(&r.body["qty"]), Decimal::from(VARIANCE), "{}", r.text);
+
+    // Approvals inbox: the open request was listed and rejected with its reason;
+    // nothing was posted for it.
+    assert_eq!(report["reject"]["listed"], true, "{report}");
+    assert_eq!(report["reject"]["notice"], true, "{report}");
+    assert_eq!(report["reject"]["request_still_shown"], false, "{report}");
+    let decided: Value = sqlx::query_scalar(
+        "SELECT data FROM events WHERE kind = 'approval.decided' AND subject_id = $1
+          ORDER BY seq DESC LIMIT 1",
+    )
+    .bind(uuid::Uuid::parse_str(&to_reject).unwrap())
+    .fetch_one(&app.db.owner)
+    .await
+    .unwrap();
+    assert_eq!(decided["decision"], "rejected", "{decided}");
+    assert_eq!(decided["reason"], "Recount aisle A", "{decided}");
+    let r = app
+        .get(&format!("/api/v1/counts/{to_reject}"), Some(&token))
+        .await;
+    assert!(
+        r.body["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["move_id"].is_null()),
+        "{}",
+        r.text
+    );
 
     // Live: the figure on the open page changed by the move's quantity, no reload.
     assert_eq!(report["live"]["move_status"], 201, "{report}");

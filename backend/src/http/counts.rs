@@ -758,7 +758,7 @@ async fn request_count_approval(
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Count session id")),
     request_body = CountRejection,
     responses((status = 204), ErrorResponses))]
-async fn reject_count(
+pub(crate) async fn reject_count(
     mut tx: TenantTx,
     AppPath(id): AppPath<Uuid>,
     AppJson(input): AppJson<CountRejection>,

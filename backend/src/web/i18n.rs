@@ -435,6 +435,19 @@ catalogue! {
     ColRow => "Row", "Zeile";
     ColField => "Column", "Spalte";
     ColProblem => "Problem", "Problem";
+    // Approvals inbox
+    NavApprovals => "Approvals", "Freigaben";
+    ApprovalsTitle => "Approvals", "Freigaben";
+    ApprovalsIntro => "Requests waiting for your decision, newest first.", "Anfragen, die auf Ihre Entscheidung warten, neueste zuerst.";
+    NoApprovals => "Nothing is waiting for approval.", "Nichts wartet auf eine Freigabe.";
+    RequestedBy => "Requested by {name}, {when}", "Angefragt von {name}, {when}";
+    RequestFacts => "{lines} lines to approve ({over} over tolerance), {recount} to recount; variance value {value}.", "{lines} Zeilen freizugeben ({over} über der Toleranz), {recount} neu zu zählen; Abweichungswert {value}.";
+    Review => "Review", "Prüfen";
+    ReviewRequest => "Review {title}", "{title} prüfen";
+    ApprovalRequested => "Approval was requested by {name}.", "Die Freigabe wurde von {name} angefragt.";
+    RejectReasonLabel => "Reason for rejecting (the counter sees it)", "Grund der Ablehnung (für den Zähler sichtbar)";
+    RejectRequest => "Reject: recount", "Ablehnen: neu zählen";
+    CountRejected => "The request was rejected; nothing was posted.", "Die Anfrage wurde abgelehnt; es wurde nichts gebucht.";
     // Errors
     ErrorTitle => "Something went wrong", "Etwas ist schiefgelaufen";
     ErrorNotFound => "This page does not exist.", "Diese Seite gibt es nicht.";

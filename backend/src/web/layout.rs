@@ -20,6 +20,7 @@ pub enum Nav {
     Reorder,
     PurchaseOrders,
     Counts,
+    Approvals,
     Visits,
     Notifications,
     Users,
@@ -32,13 +33,14 @@ pub enum Nav {
 }
 
 impl Nav {
-    const ALL: [Nav; 13] = [
+    const ALL: [Nav; 14] = [
         Nav::Dashboard,
         Nav::Products,
         Nav::Import,
         Nav::Reorder,
         Nav::PurchaseOrders,
         Nav::Counts,
+        Nav::Approvals,
         Nav::Visits,
         Nav::Notifications,
         Nav::Users,
@@ -56,6 +58,7 @@ impl Nav {
             Nav::Reorder => "/app/purchasing/reorder",
             Nav::PurchaseOrders => "/app/purchasing/orders",
             Nav::Counts => "/app/counts",
+            Nav::Approvals => "/app/approvals",
             Nav::Visits => "/app/visits",
             Nav::Notifications => "/app/notifications",
             Nav::Search => "/app/search",
@@ -75,6 +78,7 @@ impl Nav {
             Nav::Reorder => Key::NavReorder,
             Nav::PurchaseOrders => Key::NavPurchaseOrders,
             Nav::Counts => Key::NavCounts,
+            Nav::Approvals => Key::NavApprovals,
             Nav::Visits => Key::NavVisits,
             Nav::Notifications => Key::NavNotifications,
             Nav::Search => Key::SearchTitle,
@@ -93,6 +97,7 @@ impl Nav {
             Nav::Products => Some(Permission::ProductRead),
             Nav::Reorder | Nav::PurchaseOrders => Some(Permission::PurchaseRead),
             Nav::Import => Some(Permission::ProductManage),
+            Nav::Approvals => Some(Permission::CountApprove),
             Nav::Counts => Some(Permission::CountPerform),
             Nav::Users | Nav::Roles => Some(Permission::UsersRead),
             Nav::ApiKeys => Some(Permission::ApiKeysManage),

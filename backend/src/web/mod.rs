@@ -42,7 +42,9 @@ fn signed_in(route: MethodRouter<AppState>) -> MethodRouter<AppState> {
 
 /// Every `/app` route.
 pub fn router(state: AppState) -> Router<AppState> {
-    use pages::{admin, counts, dashboard, feed, import, login, products, purchasing, search};
+    use pages::{
+        admin, approvals, counts, dashboard, feed, import, login, products, purchasing, search,
+    };
     Router::new()
         .route("/app/static/app.css", get(css))
         .route("/app/static/app.js", get(js))
@@ -98,6 +100,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/app/counts/{id}/approve",
             needs(Permission::CountApprove, post(counts::approve)),
+        )
+        .route(
+            "/app/approvals",
+            needs(Permission::CountApprove, get(approvals::inbox)),
+        )
+        .route(
+            "/app/counts/{id}/reject",
+            needs(Permission::CountApprove, post(counts::reject)),
         )
         .route(
             "/app/counts/{id}/close",

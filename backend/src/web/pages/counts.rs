@@ -14,7 +14,8 @@ use dioxus::prelude::*;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use shared_types::counts::{
-    CountApproval, CountKind, CountLine, CountLineKey, CountLineState, CountMode, CountStatus,
+    CountApproval, CountKind, CountLine, CountLineKey, CountLineState, CountMode, CountRejection,
+    CountStatus,
 };
 use uuid::Uuid;
 
@@ -159,6 +160,7 @@ pub struct DetailQuery {
     pending: Option<usize>,
     value: Option<String>,
     closed: Option<String>,
+    rejected: Option<String>,
 }
 
 fn signed(lang: Lang, v: Decimal, decimals: Option<u32>) -> String {
@@ -209,6 +211,16 @@ pub async fn detail(
     let currency = db::purchasing::base_currency(w.conn()).await?;
     let can_approve = w.ctx().can(Permission::CountApprove);
     let can_close = w.ctx().can(Permission::CountManage);
+    let request = match db::events::open_approval_request(w.conn(), "count_session", id).await? {
+        Some(Some(by)) => Some(
+            db::users::get(w.conn(), by)
+                .await?
+                .map(|u| u.display_name)
+                .unwrap_or_default(),
+        ),
+        Some(None) => Some(String::new()),
+        None => None,
+    };
     w.commit().await?;
     let open = session.status == CountStatus::Open;
     let posted_n = lines
@@ -282,6 +294,20 @@ pub async fn detail(
         h1 { "{title}" }
         if let Some(msg) = result { p { class: "notice", role: "status", id: "count-result", "{msg}" } }
         if let Some(msg) = closed_notice { p { class: "notice", role: "status", "{msg}" } }
+        if q.rejected.is_some() { p { class: "notice", role: "status", id: "count-rejected", {lang.t(Key::CountRejected)} } }
+        if let Some(by) = &request {
+            div { class: "notice", id: "approval-request",
+                p { {lang.tf(Key::ApprovalRequested, &[("name", by)])} }
+                if open && can_approve {
+                    form { class: "stack", method: "post", action: "/app/counts/{session.id}/reject", id: "reject-count",
+                        CsrfField { token: csrf.clone() }
+                        label { r#for: "reject-reason", {lang.t(Key::RejectReasonLabel)} }
+                        input { id: "reject-reason", name: "reason", maxlength: "500", autocomplete: "off" }
+                        button { r#type: "submit", class: "danger", {lang.t(Key::RejectRequest)} }
+                    }
+                }
+            }
+        }
         div { class: "notice live-notice", id: "count-changed", hidden: true, role: "status",
             "data-live-count": "{session.id}",
             {lang.t(Key::CountChanged)} " "
@@ -420,6 +446,31 @@ pub async fn approve(
         encode(&result.adjustment_value.to_string())
     );
     Ok(Redirect::to(&to).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct RejectForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// `POST /app/counts/{id}/reject`: rejects the open approval request (nothing posts;
+/// the counter is told why).
+pub async fn reject(
+    headers: HeaderMap,
+    w: WebTx,
+    Path(id): Path<Uuid>,
+    Form(f): Form<RejectForm>,
+) -> WebResult<Response> {
+    let lang = w.accept_lang;
+    require_csrf(&headers, &f.csrf, lang)?;
+    let reason = Some(f.reason.trim().to_owned()).filter(|r| !r.is_empty());
+    crate::http::counts::reject_count(w.tx, AppPath(id), AppJson(CountRejection { reason }))
+        .await
+        .map_err(|e| WebError::from_api(e, lang))?;
+    Ok(Redirect::to(&format!("/app/counts/{id}?rejected=1")).into_response())
 }
 
 #[derive(Deserialize)]

@@ -1,6 +1,7 @@
 //! The pages of the web view, one module per area.
 
 pub mod admin;
+pub mod approvals;
 pub mod counts;
 pub mod dashboard;
 pub mod feed;
