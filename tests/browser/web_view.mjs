@@ -73,6 +73,7 @@ try {
     ['visits', '/app/visits'],
     ['import', '/app/inventory/import'],
     ['approvals', '/app/approvals'],
+    ['webhooks', '/app/admin/webhooks'],
     ['notifications', '/app/notifications'],
     ['users', '/app/admin/users'],
     ['roles', '/app/admin/roles'],

@@ -228,6 +228,14 @@ async fn managers_sign_in_with_mfa_keep_theme_and_layout_and_every_page_is_acces
     let product = demo_product(&app, &token).await;
     let count = count_with_variance(&app, &token, &product, 2).await;
     request_approval(&app, &token, &count).await;
+    let r = app
+        .post(
+            "/api/v1/webhooks",
+            Some(&token),
+            &json!({"url": "http://127.0.0.1:9/hooks", "event_types": ["stock."], "description": "ERP sync"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let order = demo_order(&app, &token).await;
     let secret = enable_totp(&app, &token).await;
 
@@ -281,7 +289,7 @@ async fn managers_sign_in_with_mfa_keep_theme_and_layout_and_every_page_is_acces
     // Acceptance 2 and 3: every page, both themes: no serious/critical axe violations,
     // no horizontal overflow at 375 px, screenshots saved.
     let pages = report["pages"].as_array().unwrap();
-    assert!(pages.len() >= 40, "pages checked: {}", pages.len());
+    assert!(pages.len() >= 42, "pages checked: {}", pages.len());
     for p in pages {
         assert_eq!(
             p["axe_serious"].as_array().map(Vec::len),
@@ -317,6 +325,7 @@ async fn managers_sign_in_with_mfa_keep_theme_and_layout_and_every_page_is_acces
             "notifications",
             "import",
             "approvals",
+            "webhooks",
         ] {
             assert!(
                 pages

@@ -448,6 +448,17 @@ catalogue! {
     RejectReasonLabel => "Reason for rejecting (the counter sees it)", "Grund der Ablehnung (für den Zähler sichtbar)";
     RejectRequest => "Reject: recount", "Ablehnen: neu zählen";
     CountRejected => "The request was rejected; nothing was posted.", "Die Anfrage wurde abgelehnt; es wurde nichts gebucht.";
+    // Webhooks
+    NavWebhooks => "Webhooks", "Webhooks";
+    WebhooksTitle => "Webhooks", "Webhooks";
+    WebhooksIntro => "Signed event deliveries to other systems. Manage them through the API (/api/v1/webhooks).", "Signierte Ereigniszustellungen an andere Systeme. Verwaltet werden sie über die API (/api/v1/webhooks).";
+    NoWebhooks => "No webhook subscriptions.", "Keine Webhook-Abonnements.";
+    ColUrl => "URL", "URL";
+    ColEvents => "Events", "Ereignisse";
+    ColDelivery => "Delivery", "Zustellung";
+    CircuitOpen => "Paused after failures until {until}", "Nach Fehlern pausiert bis {until}";
+    FailuresInARow => "{n} failures in a row", "{n} Fehlschläge in Folge";
+    DeliveringOk => "Delivering", "Wird zugestellt";
     // Errors
     ErrorTitle => "Something went wrong", "Etwas ist schiefgelaufen";
     ErrorNotFound => "This page does not exist.", "Diese Seite gibt es nicht.";

@@ -26,6 +26,7 @@ pub enum Nav {
     Users,
     Roles,
     ApiKeys,
+    Webhooks,
     Audit,
     Mfa,
     /// Search results (no sidebar entry).
@@ -33,7 +34,7 @@ pub enum Nav {
 }
 
 impl Nav {
-    const ALL: [Nav; 14] = [
+    const ALL: [Nav; 15] = [
         Nav::Dashboard,
         Nav::Products,
         Nav::Import,
@@ -46,6 +47,7 @@ impl Nav {
         Nav::Users,
         Nav::Roles,
         Nav::ApiKeys,
+        Nav::Webhooks,
         Nav::Audit,
         Nav::Mfa,
     ];
@@ -65,6 +67,7 @@ impl Nav {
             Nav::Users => "/app/admin/users",
             Nav::Roles => "/app/admin/roles",
             Nav::ApiKeys => "/app/admin/api-keys",
+            Nav::Webhooks => "/app/admin/webhooks",
             Nav::Audit => "/app/admin/audit",
             Nav::Mfa => "/app/settings/mfa",
         }
@@ -85,6 +88,7 @@ impl Nav {
             Nav::Users => Key::NavUsers,
             Nav::Roles => Key::NavRoles,
             Nav::ApiKeys => Key::NavApiKeys,
+            Nav::Webhooks => Key::NavWebhooks,
             Nav::Audit => Key::NavAudit,
             Nav::Mfa => Key::NavMfa,
         }
@@ -101,6 +105,7 @@ impl Nav {
             Nav::Counts => Some(Permission::CountPerform),
             Nav::Users | Nav::Roles => Some(Permission::UsersRead),
             Nav::ApiKeys => Some(Permission::ApiKeysManage),
+            Nav::Webhooks => Some(Permission::WebhooksManage),
             Nav::Audit => Some(Permission::AuditRead),
         }
     }

@@ -44,6 +44,7 @@ fn signed_in(route: MethodRouter<AppState>) -> MethodRouter<AppState> {
 pub fn router(state: AppState) -> Router<AppState> {
     use pages::{
         admin, approvals, counts, dashboard, feed, import, login, products, purchasing, search,
+        webhooks,
     };
     Router::new()
         .route("/app/static/app.css", get(css))
@@ -143,6 +144,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/app/admin/api-keys/{id}/revoke",
             needs(Permission::ApiKeysManage, post(admin::revoke_api_key)),
+        )
+        .route(
+            "/app/admin/webhooks",
+            needs(Permission::WebhooksManage, get(webhooks::list)),
         )
         .route(
             "/app/admin/audit",

@@ -10,6 +10,7 @@ pub mod login;
 pub mod products;
 pub mod purchasing;
 pub mod search;
+pub mod webhooks;
 
 use dioxus::prelude::*;
 
