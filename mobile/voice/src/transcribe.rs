@@ -62,6 +62,10 @@ pub struct WhisperConfig {
     /// Optional text shown to the decoder as preceding context, e.g. the rep's customer
     /// and product names, which biases spelling towards them.
     pub initial_prompt: Option<String>,
+    /// Size the encoder's window to the note instead of Whisper's fixed 30 s. A visit
+    /// note lasts 5–15 s, so this spares most of the encoder's work (the largest part
+    /// of a transcription on a phone CPU).
+    pub fit_audio_ctx: bool,
 }
 
 impl Default for WhisperConfig {
@@ -70,8 +74,17 @@ impl Default for WhisperConfig {
             threads: 2,
             language: Some("en".to_owned()),
             initial_prompt: None,
+            fit_audio_ctx: true,
         }
     }
+}
+
+/// Encoder frames for `seconds` of audio: Whisper's 1,500 frames cover 30 s (50 per
+/// second); a margin keeps the last words, and a floor keeps very short clips stable.
+pub fn fitted_audio_ctx(seconds: f64) -> i32 {
+    const FULL: f64 = 1500.0;
+    let frames = (seconds * 50.0).ceil() + 128.0;
+    frames.clamp(384.0, FULL) as i32
 }
 
 /// Whisper via whisper.cpp, holding a loaded model and one decoding state.
@@ -144,6 +157,9 @@ impl Transcriber for WhisperTranscriber {
         params.set_print_progress(false);
         params.set_print_realtime(false);
         params.set_print_timestamps(false);
+        if self.config.fit_audio_ctx {
+            params.set_audio_ctx(fitted_audio_ctx(audio_seconds(audio)));
+        }
 
         self.state.full(params, audio)?;
         let mut segments = Vec::new();
@@ -201,6 +217,22 @@ mod tests {
         let c = WhisperConfig::default();
         assert_eq!(c.threads, 2);
         assert_eq!(c.language.as_deref(), Some("en"));
+        assert!(c.fit_audio_ctx);
+    }
+
+    #[test]
+    fn the_encoder_window_follows_the_note_within_bounds() {
+        // 6 s → 300 frames + 128 margin; a blip keeps the floor; 40 s the full window.
+        assert_eq!(fitted_audio_ctx(6.0), 428);
+        assert_eq!(fitted_audio_ctx(0.5), 384);
+        assert_eq!(fitted_audio_ctx(13.0), 778);
+        assert_eq!(fitted_audio_ctx(40.0), 1500);
+        let mut last = 0;
+        for tenths in 0..400 {
+            let n = fitted_audio_ctx(f64::from(tenths) / 10.0);
+            assert!(n >= last && (384..=1500).contains(&n));
+            last = n;
+        }
     }
 
     #[test]
