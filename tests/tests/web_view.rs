@@ -631,6 +631,29 @@ async fn web_pages_need_a_session_and_csrf_token_and_stay_inside_the_tenant() {
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let beta_product = id(&r.body);
+    // CRM widgets: each tenant a customer with a visit today.
+    for (t, name, subject) in [
+        (&alpha, "Alpha Kunde", "Besuch bei Alpha"),
+        (&beta, "Beta Kunde", "Beta secret visit"),
+    ] {
+        let r = app
+            .post(
+                "/api/v1/contacts",
+                Some(&t.token),
+                &json!({"kind": "organization", "name": name, "lifecycle_stage": "customer"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let contact = id(&r.body);
+        let r = app
+            .post(
+                "/api/v1/activities",
+                Some(&t.token),
+                &json!({"kind": "visit", "contact_id": contact, "subject": subject}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
 
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -701,6 +724,13 @@ async fn web_pages_need_a_session_and_csrf_token_and_stay_inside_the_tenant() {
         "the tenant's name is in the header"
     );
     assert!(html.contains(r#"href="/favicon.ico""#));
+    // The pipeline and today's visits, in German, of this tenant only.
+    assert!(
+        html.contains(r#"data-stage="customer""#) && html.contains("Kunde</th>"),
+        "pipeline widget: {html}"
+    );
+    assert!(html.contains("Heutige Besuche") && html.contains("Besuch bei Alpha"));
+    assert!(!html.contains("Beta secret visit"));
 
     // Another tenant's product does not exist here (row-level security).
     let r = page(&format!("/app/inventory/products/{beta_product}"))

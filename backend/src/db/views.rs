@@ -233,3 +233,57 @@ pub async fn open_counts(
     .fetch_all(conn)
     .await
 }
+
+/// Live contacts per lifecycle stage, in funnel order (stages with none left out).
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct StageCount {
+    pub stage: String,
+    pub contacts: i64,
+}
+
+/// The pipeline: contacts per stage, and outcomes of the last 30 days (won, lost).
+pub async fn pipeline(conn: &mut PgConnection) -> Result<(Vec<StageCount>, i64, i64), sqlx::Error> {
+    let stages: Vec<StageCount> = sqlx::query_as(
+        "SELECT lifecycle_stage AS stage, count(*) AS contacts
+           FROM contacts WHERE merged_into_id IS NULL
+          GROUP BY lifecycle_stage
+          ORDER BY array_position(ARRAY['subscriber', 'lead', 'qualified', 'opportunity',
+                   'customer', 'evangelist', 'churned', 'other'], lifecycle_stage)",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let (won, lost): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE outcome = 'won'), count(*) FILTER (WHERE outcome = 'lost')
+           FROM contacts
+          WHERE merged_into_id IS NULL AND outcome_at >= now() - interval '30 days'",
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok((stages, won, lost))
+}
+
+/// A visit logged today.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct VisitToday {
+    pub id: Uuid,
+    pub occurred_at: DateTime<Utc>,
+    pub subject: String,
+    pub contact_id: Option<Uuid>,
+    pub contact_name: Option<String>,
+}
+
+/// Visits since midnight (server time), newest first.
+pub async fn visits_today(
+    conn: &mut PgConnection,
+    limit: i64,
+) -> Result<Vec<VisitToday>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT a.id, a.occurred_at, a.subject, a.contact_id, c.display_name AS contact_name
+           FROM activities a LEFT JOIN contacts c ON c.id = a.contact_id
+          WHERE a.kind = 'visit' AND a.occurred_at >= date_trunc('day', now())
+          ORDER BY a.occurred_at DESC, a.id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}

@@ -27,14 +27,18 @@ pub enum Widget {
     LowStock,
     RecentMoves,
     CountProgress,
+    Pipeline,
+    VisitsToday,
 }
 
 impl Widget {
-    pub const ALL: [Widget; 4] = [
+    pub const ALL: [Widget; 6] = [
         Widget::StockValue,
         Widget::LowStock,
         Widget::RecentMoves,
         Widget::CountProgress,
+        Widget::Pipeline,
+        Widget::VisitsToday,
     ];
 
     pub fn id(self) -> &'static str {
@@ -43,6 +47,8 @@ impl Widget {
             Widget::LowStock => "low_stock",
             Widget::RecentMoves => "recent_moves",
             Widget::CountProgress => "count_progress",
+            Widget::Pipeline => "pipeline",
+            Widget::VisitsToday => "visits_today",
         }
     }
 
@@ -56,6 +62,8 @@ impl Widget {
             Widget::LowStock => Key::WidgetLowStock,
             Widget::RecentMoves => Key::WidgetRecentMoves,
             Widget::CountProgress => Key::WidgetCountProgress,
+            Widget::Pipeline => Key::WidgetPipeline,
+            Widget::VisitsToday => Key::WidgetVisitsToday,
         }
     }
 
@@ -63,6 +71,7 @@ impl Widget {
         match self {
             Widget::StockValue | Widget::LowStock | Widget::RecentMoves => Permission::StockRead,
             Widget::CountProgress => Permission::CountPerform,
+            Widget::Pipeline | Widget::VisitsToday => Permission::ContactRead,
         }
     }
 }
@@ -129,6 +138,9 @@ struct WidgetData {
     low_stock: Vec<db::views::LowStock>,
     moves: Vec<db::views::MoveLine>,
     counts: Vec<db::views::CountProgress>,
+    /// Contacts per stage, won and lost in 30 days.
+    pipeline: (Vec<db::views::StageCount>, i64, i64),
+    visits: Vec<db::views::VisitToday>,
 }
 
 /// The stock-value chart as an SVG bar chart (a table with the same figures follows it).
@@ -188,6 +200,8 @@ fn truncate(s: &str, n: usize) -> String {
 fn widget_body(lang: Lang, w: Widget, d: &WidgetData) -> Element {
     match w {
         Widget::CountProgress => count_progress(lang, d),
+        Widget::Pipeline => pipeline(lang, d),
+        Widget::VisitsToday => visits_today(lang, d),
         Widget::StockValue => {
             if d.stock_value.is_empty() {
                 return rsx! { p { class: "muted", {lang.t(Key::NoWarehouses)} } };
@@ -279,6 +293,68 @@ fn widget_body(lang: Lang, w: Widget, d: &WidgetData) -> Element {
     }
 }
 
+fn pipeline(lang: Lang, d: &WidgetData) -> Element {
+    let (stages, won, lost) = &d.pipeline;
+    if stages.is_empty() {
+        return rsx! { p { class: "muted", {lang.t(Key::NoPipeline)} } };
+    }
+    table_region(
+        lang.t(Key::WidgetPipeline),
+        rsx! {
+            table {
+                thead { tr {
+                    th { scope: "col", {lang.t(Key::PipelineStage)} }
+                    th { scope: "col", class: "num", {lang.t(Key::PipelineContacts)} }
+                } }
+                tbody {
+                    for st in stages.iter() {
+                        tr { "data-stage": "{st.stage}",
+                            th { scope: "row", {stage_label(lang, &st.stage)} }
+                            td { class: "num", "{st.contacts}" }
+                        }
+                    }
+                }
+                tfoot {
+                    tr { th { scope: "row", {lang.t(Key::PipelineWon)} } td { class: "num", "{won}" } }
+                    tr { th { scope: "row", {lang.t(Key::PipelineLost)} } td { class: "num", "{lost}" } }
+                }
+            }
+        },
+    )
+}
+
+/// A lifecycle stage in the user's language.
+fn stage_label(lang: Lang, stage: &str) -> &'static str {
+    lang.t(match stage {
+        "subscriber" => Key::StageSubscriber,
+        "lead" => Key::StageLead,
+        "qualified" => Key::StageQualified,
+        "opportunity" => Key::StageOpportunity,
+        "customer" => Key::StageCustomer,
+        "evangelist" => Key::StageEvangelist,
+        "churned" => Key::StageChurned,
+        _ => Key::StageOther,
+    })
+}
+
+fn visits_today(lang: Lang, d: &WidgetData) -> Element {
+    if d.visits.is_empty() {
+        return rsx! { p { class: "muted", {lang.t(Key::NoVisitsToday)} } };
+    }
+    rsx! {
+        ul { class: "plain",
+            for v in d.visits.iter() {
+                li { "data-visit": "{v.id}",
+                    time { datetime: "{v.occurred_at.to_rfc3339()}", {when(lang, v.occurred_at)} }
+                    " · "
+                    a { href: "/app/visits", "{v.subject}" }
+                    if let Some(c) = &v.contact_name { span { class: "muted", " · {c}" } }
+                }
+            }
+        }
+    }
+}
+
 fn count_progress(lang: Lang, d: &WidgetData) -> Element {
     if d.counts.is_empty() {
         return rsx! { p { class: "muted", {lang.t(Key::NoOpenCounts)} } };
@@ -344,6 +420,14 @@ pub async fn page(mut w: WebTx) -> WebResult<Response> {
     } else {
         vec![]
     };
+    let (pipeline, visits) = if w.ctx().can(Permission::ContactRead) {
+        (
+            db::views::pipeline(w.conn()).await?,
+            db::views::visits_today(w.conn(), 5).await?,
+        )
+    } else {
+        ((vec![], 0, 0), vec![])
+    };
     let brand = db::views::branding(w.conn()).await?;
     let currency = brand.settings["base_currency"]
         .as_str()
@@ -356,6 +440,8 @@ pub async fn page(mut w: WebTx) -> WebResult<Response> {
             low_stock: db::views::low_stock(w.conn(), 10).await?,
             moves: db::views::moves(w.conn(), None, 8, 0).await?.0,
             counts,
+            pipeline,
+            visits,
         }
     } else {
         WidgetData {
@@ -364,6 +450,8 @@ pub async fn page(mut w: WebTx) -> WebResult<Response> {
             low_stock: vec![],
             moves: vec![],
             counts,
+            pipeline,
+            visits,
         }
     };
     w.commit().await?;
@@ -511,12 +599,18 @@ mod tests {
         let l = Widget::ALL.to_vec();
         let up = apply_op(&l, "up", Some(Widget::LowStock), "").unwrap();
         assert_eq!(up[0], Widget::LowStock);
-        let down = apply_op(&l, "down", Some(Widget::CountProgress), "").unwrap();
+        let down = apply_op(&l, "down", Some(Widget::VisitsToday), "").unwrap();
         assert_eq!(down, l, "the last one stays last");
         let removed = apply_op(&l, "remove", Some(Widget::StockValue), "").unwrap();
         assert_eq!(
             removed,
-            vec![Widget::LowStock, Widget::RecentMoves, Widget::CountProgress]
+            vec![
+                Widget::LowStock,
+                Widget::RecentMoves,
+                Widget::CountProgress,
+                Widget::Pipeline,
+                Widget::VisitsToday
+            ]
         );
         let added = apply_op(&removed, "add", Some(Widget::StockValue), "").unwrap();
         assert_eq!(added.last(), Some(&Widget::StockValue));
