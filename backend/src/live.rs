@@ -249,6 +249,22 @@ pub struct Viewer {
 }
 
 impl Viewer {
+    /// The viewer for a user, with their current warehouse assignment.
+    pub async fn load(
+        conn: &mut sqlx::PgConnection,
+        tenant: Uuid,
+        user: Uuid,
+        perms: Vec<Permission>,
+    ) -> Result<Self, sqlx::Error> {
+        let warehouses = db::users::warehouses(conn, user).await?;
+        Ok(Self {
+            tenant,
+            user,
+            perms,
+            scope: WarehouseScope::new(warehouses),
+        })
+    }
+
     /// Whether this viewer receives `e`. Looks up (once per connection) the
     /// warehouse of locations it has not seen; if that lookup fails the event is
     /// withheld (the client can catch up with `since` on reconnect).
@@ -354,8 +370,6 @@ async fn ws(
         .map_err(|_| ApiError::unauthenticated("The access token is not valid."))?;
     let mut tx = begin_tenant_tx(&state.db, claims.tid, Some(claims.sub)).await?;
     let access = load_user_access(&mut tx, claims.sub, Some(claims.sid)).await?;
-    let warehouses = db::users::warehouses(&mut tx, claims.sub).await?;
-    tx.commit().await?;
     let perms: Vec<Permission> = match access {
         Some((true, _, perms, true)) => perms.iter().filter_map(|p| Permission::parse(p)).collect(),
         _ => {
@@ -364,14 +378,10 @@ async fn ws(
             ))
         }
     };
+    let viewer = Viewer::load(&mut tx, claims.tid, claims.sub, perms).await?;
+    tx.commit().await?;
     let upgrade = upgrade
         .map_err(|_| ApiError::validation("upgrade", "This endpoint speaks WebSocket only."))?;
-    let viewer = Viewer {
-        tenant: claims.tid,
-        user: claims.sub,
-        perms,
-        scope: WarehouseScope::new(warehouses),
-    };
     let since = q.since;
     Ok(upgrade
         .protocols([PROTOCOL])

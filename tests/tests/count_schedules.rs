@@ -23,30 +23,6 @@ async fn costed(app: &TestApp, token: &str, sku: &str, cost: &str) -> String {
     id(&r)
 }
 
-/// A user with roles; answers (user id, token).
-async fn user(
-    app: &TestApp,
-    f: &Fixture,
-    slug: &str,
-    name: &str,
-    roles: &[&str],
-) -> (String, String) {
-    let email = format!("{name}@{slug}.example");
-    let r = app
-        .post(
-            "/api/v1/users",
-            Some(&f.token),
-            &json!({"email": email, "display_name": name,
-                    "password": elevate_tests::server::TEST_PASSWORD, "roles": roles}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let token = app
-        .login(slug, &email, elevate_tests::server::TEST_PASSWORD)
-        .await;
-    (id(&r), token)
-}
-
 async fn schedule(app: &TestApp, f: &Fixture, id: &str) -> Value {
     let r = app
         .get("/api/v1/count-schedules?limit=100", Some(&f.token))
@@ -115,7 +91,7 @@ async fn a_schedule_opens_cycle_counts_of_the_due_classes_assigns_them_and_raise
         )
         .await;
     }
-    let (counter, counter_token) = user(&app, &f, slug, "counter", &["warehouse"]).await;
+    let (counter, counter_token) = add_user(&app, &f.token, slug, "counter", &["warehouse"]).await;
     // Whole seconds, as the database keeps them.
     let first = DateTime::from_timestamp(Utc::now().timestamp() + 86_400, 0).unwrap();
     let r = app
@@ -272,8 +248,8 @@ async fn assigned_tasks_reach_only_their_users_and_unassigning_leaves_a_tombston
         json!({"product_id": p, "qty": "10", "from_location_id": f.supplier, "to_location_id": f.bin_a}),
     )
     .await;
-    let (ann, ann_token) = user(&app, &f, slug, "ann", &["warehouse"]).await;
-    let (_bob, bob_token) = user(&app, &f, slug, "bob", &["warehouse"]).await;
+    let (ann, ann_token) = add_user(&app, &f.token, slug, "ann", &["warehouse"]).await;
+    let (_bob, bob_token) = add_user(&app, &f.token, slug, "bob", &["warehouse"]).await;
     let (_, ann_start) = pull_all(&app, &ann_token, None).await;
     let (_, bob_start) = pull_all(&app, &bob_token, None).await;
 

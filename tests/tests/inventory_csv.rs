@@ -5,21 +5,8 @@
 mod common;
 
 use common::*;
-use elevate_tests::{Resp, TestApp};
+use elevate_tests::TestApp;
 use reqwest::StatusCode;
-
-async fn post_csv(app: &TestApp, path: &str, token: &str, body: &str) -> Resp {
-    let r = app
-        .client
-        .post(app.url(path))
-        .bearer_auth(token)
-        .header("content-type", "text/csv")
-        .body(body.to_owned())
-        .send()
-        .await
-        .unwrap();
-    TestApp::read(r).await
-}
 
 async fn get_text(app: &TestApp, path: &str, token: &str) -> (StatusCode, String, String) {
     let r = app

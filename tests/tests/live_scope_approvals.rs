@@ -8,9 +8,8 @@ mod common;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use common::{id, mv, product, put, setup};
-use elevate_tests::server::TEST_PASSWORD;
-use elevate_tests::{Resp, TestApp};
+use common::{add_user, id, mv, post_csv, product, put, setup};
+use elevate_tests::TestApp;
 use futures::StreamExt;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -81,39 +80,6 @@ async fn drain(ws: &mut Ws, quiet: Duration) -> Vec<Value> {
     out
 }
 
-async fn add_user(
-    app: &TestApp,
-    token: &str,
-    slug: &str,
-    name: &str,
-    roles: &[&str],
-) -> (String, String) {
-    let email = format!("{name}@{slug}.example");
-    let r = app
-        .post(
-            "/api/v1/users",
-            Some(token),
-            &json!({"email": email, "display_name": name, "password": TEST_PASSWORD, "roles": roles}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-    let user_id = id(&r);
-    (user_id, app.login(slug, &email, TEST_PASSWORD).await)
-}
-
-async fn post_csv(app: &TestApp, path: &str, token: &str, body: String) -> Resp {
-    let r = app
-        .client
-        .post(app.url(path))
-        .bearer_auth(token)
-        .header("content-type", "text/csv")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    TestApp::read(r).await
-}
-
 /// A client that cannot keep up is closed with 4008 and told `since=<seq>`;
 /// reconnecting from there yields every remaining event once: none lost, none twice.
 #[tokio::test]
@@ -131,7 +97,7 @@ async fn a_slow_client_is_dropped_with_a_resume_point_and_loses_nothing() {
     for _ in 0..1000 {
         csv.push_str("SLOW-1,WH1/A/01,1,1,,\n");
     }
-    let r = post_csv(&app, "/api/v1/stock/import", &fx.token, csv).await;
+    let r = post_csv(&app, "/api/v1/stock/import", &fx.token, &csv).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(r.body["imported"], 1000);
 

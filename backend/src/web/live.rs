@@ -49,14 +49,8 @@ pub async fn socket(
     let tenant = w.ctx().tenant_id;
     let user = w.ctx().user_id;
     let perms: Vec<Permission> = w.ctx().permissions.iter().copied().collect();
-    let warehouses = db::users::warehouses(w.conn(), user).await?;
+    let viewer = crate::live::Viewer::load(w.conn(), tenant, user, perms).await?;
     w.commit().await?;
-    let viewer = crate::live::Viewer {
-        tenant,
-        user,
-        perms,
-        scope: crate::live::WarehouseScope::new(warehouses),
-    };
     Ok(upgrade
         .on_upgrade(move |s| crate::live::session(state, viewer, None, s))
         .into_response())

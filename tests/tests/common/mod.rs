@@ -192,3 +192,39 @@ pub async fn supplier(app: &TestApp, token: &str, name: &str, currency: &str, le
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     id(&r)
 }
+
+/// Creates a user with `roles` in the tenant of `token` and signs them in;
+/// answers (user id, their token).
+pub async fn add_user(
+    app: &TestApp,
+    token: &str,
+    slug: &str,
+    name: &str,
+    roles: &[&str],
+) -> (String, String) {
+    let email = format!("{name}@{slug}.example");
+    let password = elevate_tests::server::TEST_PASSWORD;
+    let r = app
+        .post(
+            "/api/v1/users",
+            Some(token),
+            &json!({"email": email, "display_name": name, "password": password, "roles": roles}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    (id(&r), app.login(slug, &email, password).await)
+}
+
+/// POSTs a CSV body.
+pub async fn post_csv(app: &TestApp, path: &str, token: &str, body: &str) -> Resp {
+    let r = app
+        .client
+        .post(app.url(path))
+        .bearer_auth(token)
+        .header("content-type", "text/csv")
+        .body(body.to_owned())
+        .send()
+        .await
+        .unwrap();
+    TestApp::read(r).await
+}
