@@ -4,19 +4,20 @@
 use crate::core::{AppSettings, ServerUrl};
 use crate::platform::AppServices;
 use crate::screens::count::{CountScreen, CountState};
+use crate::screens::home::HomeScreen;
+use crate::screens::login::{LoginScreen, LoginState};
 use crate::screens::lookup::{LookupScreen, LookupState};
 use crate::screens::moves::{MoveScreen, MoveState};
 use crate::screens::pick::{PickScreen, PickState};
 use crate::screens::receive::{ReceiveScreen, ReceiveState};
 use crate::screens::settings::SettingsScreen;
 use crate::screens::sync::{SyncScreen, SyncScreenState};
-use crate::screens::{home::HomeScreen, login::LoginScreen};
 use crate::styles::stylesheet;
 use dioxus::prelude::*;
 use std::sync::Arc;
 
-/// Who is signed in. A placeholder until the backend's auth endpoint exists: it holds no
-/// token yet, only what the login form validated.
+/// Who is signed in, as the screens show it. The token and the registered device live
+/// with the sync service (`SyncControl::start`), not in UI state.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
     pub email: String,
@@ -28,6 +29,8 @@ pub struct Session {
 pub enum Screen {
     #[default]
     Login,
+    /// The sign-in screen in a given state (a failed attempt, the MFA step).
+    SignIn(LoginState),
     Home(Session),
     Lookup(LookupState),
     Move(MoveState),
@@ -95,7 +98,7 @@ pub fn AppShell(props: AppShellProps) -> Element {
     let shown = screen();
     match &shown {
         Screen::Home(s) if session.peek().as_ref() != Some(s) => session.set(Some(s.clone())),
-        Screen::Login if session.peek().is_some() => session.set(None),
+        Screen::Login | Screen::SignIn(_) if session.peek().is_some() => session.set(None),
         _ => {}
     }
 
@@ -110,6 +113,7 @@ pub fn AppShell(props: AppShellProps) -> Element {
             {
                 match shown {
                     Screen::Login => rsx! { LoginScreen {} },
+                    Screen::SignIn(initial) => rsx! { LoginScreen { initial } },
                     Screen::Home(session) => rsx! { HomeScreen { session } },
                     Screen::Lookup(initial) => rsx! { LookupScreen { initial } },
                     Screen::Move(initial) => rsx! { MoveScreen { initial } },

@@ -6,6 +6,7 @@ use common::{render, tags, Tag};
 use elevate_mobile::core::{AppSettings, ServerUrl, Theme};
 use elevate_mobile::i18n::{t, Key, Language};
 use elevate_mobile::platform::AppServices;
+use elevate_mobile::screens::login::{LoginForm, LoginState, LoginStep};
 use elevate_mobile::Screen;
 
 fn login_html(settings: AppSettings) -> String {
@@ -51,8 +52,8 @@ fn every_control_has_a_label_tied_to_it() {
         .collect();
     assert_eq!(
         controls.len(),
-        5,
-        "server, email, password, language, theme"
+        6,
+        "server, company, email, password, language, theme"
     );
     let label_targets: Vec<&str> = all
         .iter()
@@ -168,6 +169,7 @@ fn last_server_and_email_are_prefilled_but_no_errors_show_yet() {
     let html = login_html(AppSettings {
         server_url: Some(ServerUrl::parse("https://crm.example.com").unwrap()),
         last_email: Some("ana@example.com".into()),
+        last_tenant: Some("acme".into()),
         ..AppSettings::default()
     });
     let all = tags(&html);
@@ -182,8 +184,152 @@ fn last_server_and_email_are_prefilled_but_no_errors_show_yet() {
         Some("https://crm.example.com")
     );
     assert_eq!(value("login-email").as_deref(), Some("ana@example.com"));
+    assert_eq!(value("login-tenant").as_deref(), Some("acme"));
     assert!(
         !html.contains("role=\"alert\""),
         "errors shown before submit"
+    );
+}
+
+fn state_html(settings: AppSettings, state: LoginState) -> String {
+    render(settings, Screen::SignIn(state), AppServices::in_memory())
+}
+
+fn filled() -> LoginForm {
+    LoginForm {
+        server_url: "https://crm.example.com".into(),
+        tenant: "acme".into(),
+        email: "max@acme.example".into(),
+        password: "secret".into(),
+    }
+}
+
+fn mfa(code: &str) -> LoginState {
+    LoginState {
+        form: filled(),
+        step: LoginStep::Mfa {
+            ticket: "t".into(),
+            code: code.into(),
+        },
+        ..LoginState::default()
+    }
+}
+
+#[test]
+fn mfa_step_asks_for_the_code_only() {
+    let html = state_html(AppSettings::default(), mfa(""));
+    let all = tags(&html);
+    let inputs: Vec<&Tag> = all.iter().filter(|t| t.name == "input").collect();
+    assert_eq!(inputs.len(), 1, "only the code field: {html}");
+    let code = inputs[0];
+    assert_eq!(code.attr("id"), Some("login-mfa-code"));
+    assert_eq!(code.attr("autocomplete"), Some("one-time-code"));
+    assert_eq!(code.attr("inputmode"), Some("numeric"));
+    assert!(html.contains(t(Language::En, Key::MfaHeading)));
+    assert!(html.contains(&format!(">{}</label>", t(Language::En, Key::MfaCodeLabel))));
+    assert!(!html.contains("secret"), "the password is not in the page");
+    let buttons: Vec<&Tag> = all.iter().filter(|t| t.name == "button").collect();
+    assert_eq!(buttons.len(), 2, "verify and back");
+    assert!(html.contains(&format!(">{}</button>", t(Language::En, Key::MfaVerify))));
+    assert!(html.contains(&format!(">{}</button>", t(Language::En, Key::MfaBack))));
+    assert!(!html.contains("role=\"alert\""), "no error before a try");
+}
+
+#[test]
+fn a_wrong_mfa_code_is_announced_on_the_field_in_german_too() {
+    let mut state = mfa("");
+    state.code_error = Some(Key::ErrorInvalidMfaCode);
+    for (settings, lang) in [
+        (AppSettings::default(), Language::En),
+        (german(), Language::De),
+    ] {
+        let html = state_html(settings, state.clone());
+        let all = tags(&html);
+        let code = all
+            .iter()
+            .find(|t| t.attr("id") == Some("login-mfa-code"))
+            .unwrap();
+        assert_eq!(code.attr("aria-invalid"), Some("true"));
+        assert_eq!(code.attr("aria-describedby"), Some("login-mfa-code-error"));
+        assert_eq!(
+            common::text_of_id(&html, "login-mfa-code-error").as_deref(),
+            Some(t(lang, Key::ErrorInvalidMfaCode))
+        );
+    }
+}
+
+#[test]
+fn server_refusals_show_as_one_alert_and_keep_the_form() {
+    for key in [
+        Key::ErrorInvalidCredentials,
+        Key::ErrorServerUnreachable,
+        Key::ErrorTooManyAttempts,
+        Key::ErrorDeviceRefused,
+        Key::ErrorMfaSetupRequired,
+    ] {
+        let html = state_html(
+            AppSettings::default(),
+            LoginState {
+                form: filled(),
+                failure: Some(key),
+                ..LoginState::default()
+            },
+        );
+        assert_eq!(
+            common::text_of_id(&html, "login-failure").as_deref(),
+            Some(t(Language::En, key)),
+            "{key:?}"
+        );
+        assert_eq!(html.matches("role=\"alert\"").count(), 1, "{key:?}");
+        let all = tags(&html);
+        let value = |id: &str| {
+            all.iter()
+                .find(|t| t.attr("id") == Some(id))
+                .and_then(|t| t.attr("value"))
+                .map(str::to_owned)
+        };
+        assert_eq!(value("login-email").as_deref(), Some("max@acme.example"));
+        assert_eq!(value("login-tenant").as_deref(), Some("acme"));
+    }
+}
+
+#[test]
+fn while_signing_in_the_button_is_disabled_and_says_so() {
+    let html = state_html(
+        german(),
+        LoginState {
+            form: filled(),
+            busy: true,
+            ..LoginState::default()
+        },
+    );
+    let all = tags(&html);
+    let submit = all
+        .iter()
+        .find(|t| t.name == "button" && t.attr("type") == Some("submit"))
+        .unwrap();
+    assert!(
+        submit.attr("disabled").is_some_and(|v| v != "false"),
+        "{html}"
+    );
+    assert!(html.contains(t(Language::De, Key::SigningIn)));
+    let form = all.iter().find(|t| t.name == "form").unwrap();
+    assert_eq!(form.attr("aria-busy"), Some("true"));
+}
+
+#[test]
+fn field_errors_include_the_company() {
+    let mut state = LoginState {
+        form: LoginForm {
+            tenant: String::new(),
+            ..filled()
+        },
+        ..LoginState::default()
+    };
+    assert!(state.submit().is_none());
+    let html = state_html(AppSettings::default(), state);
+    assert_eq!(
+        common::text_of_id(&html, "login-tenant-error").as_deref(),
+        Some(t(Language::En, Key::ErrorCompanyEmpty))
     );
 }

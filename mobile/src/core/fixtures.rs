@@ -180,13 +180,13 @@ impl Warehouse {
                     lot: None,
                 },
             ],
+            status: None,
         };
         let po = PurchaseOrderRef {
             id: id(40),
             number: PO_NUMBER.to_owned(),
             supplier: Some("Acme Hardware".to_owned()),
             receive_location_id: Some(a02.id),
-            supplier_location_id: Some(id(7)),
             lines: vec![PurchaseOrderLineRef {
                 id: id(41),
                 product_id: gadget.id,

@@ -3,6 +3,7 @@
 //!
 //! Everything here is plain Rust so it is unit-tested without a window or a webview.
 
+pub mod auth;
 pub mod fixtures;
 pub mod ops;
 pub mod refdata;

@@ -56,7 +56,8 @@ pub struct StockMovePayload {
     pub lot: Option<String>,
 }
 
-/// One line received against a purchase order into a location.
+/// One line received against a purchase order into a location; pushed as the protocol's
+/// `receipt_line` op, which the server books as a one-line purchase receipt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReceiptLinePayload {
     pub purchase_order_id: Uuid,
@@ -66,9 +67,6 @@ pub struct ReceiptLinePayload {
     pub to_location_id: Uuid,
     pub lot: Option<String>,
     pub expiry: Option<NaiveDate>,
-    /// The supplier's virtual location the goods come from (from the cached order).
-    #[serde(default)]
-    pub supplier_location_id: Option<Uuid>,
 }
 
 /// What one counter counted of one product in one bin.

@@ -19,16 +19,23 @@ pub enum RefKind {
     CountSession,
     PickList,
     PurchaseOrder,
+    /// A product barcode as the server sends it (`{id, product_id, code, qty}`); indexed
+    /// as a code of its product.
+    Barcode,
+    /// A pick line as the server sends it; merged into its pick list's `lines`.
+    PickLine,
 }
 
 impl RefKind {
-    pub const ALL: [RefKind; 6] = [
+    pub const ALL: [RefKind; 8] = [
         RefKind::Product,
         RefKind::Location,
         RefKind::Quant,
         RefKind::CountSession,
         RefKind::PickList,
         RefKind::PurchaseOrder,
+        RefKind::Barcode,
+        RefKind::PickLine,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,6 +46,8 @@ impl RefKind {
             RefKind::CountSession => "count_session",
             RefKind::PickList => "pick_list",
             RefKind::PurchaseOrder => "purchase_order",
+            RefKind::Barcode => "barcode",
+            RefKind::PickLine => "pick_line",
         }
     }
 
@@ -109,7 +118,13 @@ pub struct PickListRef {
     pub name: String,
     #[serde(default)]
     pub code: Option<String>,
+    /// Open lines. For lists pulled from the server the store fills this from the
+    /// pulled `pick_line` rows (see [`PickListRef::status`]).
+    #[serde(default)]
     pub lines: Vec<PickLineRef>,
+    /// Set on lists pulled from the server (`open`): their lines arrive separately.
+    #[serde(default)]
+    pub status: Option<String>,
 }
 
 impl PickListRef {
@@ -141,9 +156,6 @@ pub struct PurchaseOrderRef {
     /// Default receiving location.
     #[serde(default)]
     pub receive_location_id: Option<Uuid>,
-    /// The supplier's virtual location receipts move stock from.
-    #[serde(default)]
-    pub supplier_location_id: Option<Uuid>,
     pub lines: Vec<PurchaseOrderLineRef>,
 }
 

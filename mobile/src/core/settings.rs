@@ -135,6 +135,8 @@ pub struct AppSettings {
     pub server_url: Option<ServerUrl>,
     /// The email last signed in with; pre-fills the login form (never the password).
     pub last_email: Option<String>,
+    /// The company (tenant slug) last signed in to; pre-fills the login form.
+    pub last_tenant: Option<String>,
     pub language: Language,
     pub theme: Theme,
     pub text_size: TextSize,
@@ -285,6 +287,7 @@ mod tests {
         let settings = AppSettings {
             server_url: Some(ServerUrl::parse("https://crm.example.com").unwrap()),
             last_email: Some("ana@example.com".into()),
+            last_tenant: Some("acme".into()),
             language: Language::De,
             theme: Theme::Dark,
             text_size: TextSize::Larger,

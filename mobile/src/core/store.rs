@@ -8,10 +8,11 @@
 //! only its sync status moves (pending → sent → applied/duplicate/rejected; a rejected op
 //! is discarded or replaced by a fixed copy, never edited).
 
-use super::ops::{NewOp, Op, OpKind, OpOutcome, PullPage};
+use super::ops::{Change, NewOp, Op, OpKind, OpOutcome, PullPage};
 use super::refdata::{Cached, RefKind};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
+use rust_decimal::Decimal;
 use shared_types::barcode::{classify, ScannedCode};
 use shared_types::inventory::{Location, Product};
 use std::path::Path;
@@ -522,11 +523,48 @@ impl Store {
     /// the old cursor and the old rows, and the page is pulled again.
     pub fn apply_pull(&self, page: &PullPage) -> Result<(), StoreError> {
         let tx = self.conn.unchecked_transaction()?;
+        // Pick lists whose lines changed; rebuilt once at the end of the page.
+        let mut lists = std::collections::BTreeSet::new();
         for change in &page.changes {
             let kind = RefKind::parse(&change.entity)
                 .ok_or_else(|| StoreError::UnknownEntity(change.entity.clone()))?;
+            match kind {
+                RefKind::Barcode => unindex_barcode(&tx, &change.id)?,
+                RefKind::PickLine => {
+                    lists.extend(stored_field(&tx, kind, &change.id, "$.pick_list_id")?)
+                }
+                RefKind::PickList => {
+                    lists.insert(change.id.clone());
+                }
+                _ => {}
+            }
             match &change.data {
-                Some(json) => put_ref_json(&tx, kind, &change.id, json)?,
+                Some(json) => {
+                    let mut json = json.clone();
+                    if kind == RefKind::Quant && json.get("location_path").is_some_and(|p| p == "")
+                    {
+                        let location = json
+                            .get("location_id")
+                            .and_then(|v| v.as_str())
+                            .unwrap_or_default();
+                        if let Some(path) =
+                            stored_field(&tx, RefKind::Location, location, "$.path")?
+                        {
+                            json["location_path"] = serde_json::Value::String(path);
+                        }
+                    }
+                    put_ref_json(&tx, kind, &change.id, &json)?;
+                    match kind {
+                        RefKind::Barcode => index_barcode(&tx, &json)?,
+                        RefKind::Product => reindex_barcodes_of(&tx, &change.id)?,
+                        RefKind::PickLine => lists.extend(
+                            json.get("pick_list_id")
+                                .and_then(|v| v.as_str())
+                                .map(str::to_owned),
+                        ),
+                        _ => {}
+                    }
+                }
                 None => {
                     tx.execute(
                         "DELETE FROM refs WHERE kind = ?1 AND id = ?2",
@@ -539,7 +577,25 @@ impl Store {
                 }
             }
         }
+        for list in lists {
+            rebuild_pick_list(&tx, &list)?;
+        }
         set_meta(&tx, META_CURSOR, &page.cursor)?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Replaces every cached row of `kind` with `rows` (a full list, such as the open
+    /// purchase orders); rows without data are left out.
+    pub fn replace_all(&self, kind: RefKind, rows: &[Change]) -> Result<(), StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        tx.execute("DELETE FROM refs WHERE kind = ?1", [kind.as_str()])?;
+        tx.execute("DELETE FROM codes WHERE kind = ?1", [kind.as_str()])?;
+        for row in rows {
+            if let Some(json) = &row.data {
+                put_ref_json(&tx, kind, &row.id, json)?;
+            }
+        }
         tx.commit()?;
         Ok(())
     }
@@ -722,7 +778,8 @@ fn codes_of(kind: RefKind, json: &serde_json::Value) -> Vec<(String, Option<Stri
             .and_then(text)
             .map(|c| vec![(c, None)])
             .unwrap_or_default(),
-        RefKind::Quant => Vec::new(),
+        // Barcodes are indexed under their product (see `index_barcode`).
+        RefKind::Quant | RefKind::Barcode | RefKind::PickLine => Vec::new(),
     }
 }
 
@@ -748,6 +805,121 @@ fn put_ref_json(
         }
     }
     Ok(())
+}
+
+/// One text field of a cached row (`path` as for SQLite's `json_extract`).
+fn stored_field(
+    conn: &Connection,
+    kind: RefKind,
+    id: &str,
+    path: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(conn
+        .prepare_cached("SELECT json_extract(json, ?3) FROM refs WHERE kind = ?1 AND id = ?2")?
+        .query_row(params![kind.as_str(), id, path], |r| {
+            r.get::<_, Option<String>>(0)
+        })
+        .optional()?
+        .flatten())
+}
+
+/// Indexes a pulled barcode row as a code of its product.
+fn index_barcode(conn: &Connection, json: &serde_json::Value) -> Result<(), StoreError> {
+    let text = |name: &str| json.get(name).and_then(|v| v.as_str()).unwrap_or_default();
+    let (code, product) = (text("code"), text("product_id"));
+    if code.is_empty() || product.is_empty() {
+        return Ok(());
+    }
+    let qty = json.get("qty").and_then(|v| v.as_str()).unwrap_or("1");
+    conn.prepare_cached(
+        "INSERT OR REPLACE INTO codes (code, kind, id, qty) VALUES (?1, 'product', ?2, ?3)",
+    )?
+    .execute(params![code_key(code), product, qty])?;
+    Ok(())
+}
+
+/// Removes the code a cached barcode row added to its product.
+fn unindex_barcode(conn: &Connection, id: &str) -> Result<(), StoreError> {
+    let json: Option<String> = conn
+        .prepare_cached("SELECT json FROM refs WHERE kind = 'barcode' AND id = ?1")?
+        .query_row([id], |r| r.get(0))
+        .optional()?;
+    let Some(json) = json.and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok()) else {
+        return Ok(());
+    };
+    let text = |name: &str| json.get(name).and_then(|v| v.as_str()).unwrap_or_default();
+    conn.prepare_cached("DELETE FROM codes WHERE code = ?1 AND kind = 'product' AND id = ?2")?
+        .execute(params![code_key(text("code")), text("product_id")])?;
+    Ok(())
+}
+
+/// A product row was replaced (which re-indexed its own codes): add its barcodes again.
+fn reindex_barcodes_of(conn: &Connection, product: &str) -> Result<(), StoreError> {
+    let rows: Vec<String> = conn
+        .prepare_cached(
+            "SELECT json FROM refs WHERE kind = 'barcode' AND json_extract(json, '$.product_id') = ?1",
+        )?
+        .query_map([product], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for json in rows {
+        if let Ok(v) = serde_json::from_str(&json) {
+            index_barcode(conn, &v)?;
+        }
+    }
+    Ok(())
+}
+
+/// Rewrites a pulled pick list's `lines` from its cached open `pick_line` rows (with the
+/// location paths from the cache, the walking order). Lists made locally (no `status`)
+/// keep their lines.
+fn rebuild_pick_list(conn: &Connection, list_id: &str) -> Result<(), StoreError> {
+    let json: Option<String> = conn
+        .prepare_cached("SELECT json FROM refs WHERE kind = 'pick_list' AND id = ?1")?
+        .query_row([list_id], |r| r.get(0))
+        .optional()?;
+    let Some(mut list) = json.and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok())
+    else {
+        return Ok(());
+    };
+    if list.get("status").is_none_or(|s| s.is_null()) {
+        return Ok(());
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT l.json, loc.json ->> '$.path' FROM refs l
+         LEFT JOIN refs loc ON loc.kind = 'location' AND loc.id = l.json ->> '$.location_id'
+         WHERE l.kind = 'pick_line' AND l.json ->> '$.pick_list_id' = ?1
+           AND l.json ->> '$.status' = 'open' AND l.json ->> '$.location_id' IS NOT NULL
+         ORDER BY l.json ->> '$.walk_seq', l.id",
+    )?;
+    let rows: Vec<(String, Option<String>)> = stmt
+        .query_map([list_id], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let mut lines = Vec::new();
+    for (json, path) in rows {
+        let Ok(line) = serde_json::from_str::<serde_json::Value>(&json) else {
+            continue;
+        };
+        let qty: Decimal = line
+            .get("qty")
+            .and_then(|v| v.as_str())
+            .and_then(|q| q.parse().ok())
+            .unwrap_or_default();
+        let picked: Decimal = line
+            .get("picked_qty")
+            .and_then(|v| v.as_str())
+            .and_then(|q| q.parse().ok())
+            .unwrap_or_default();
+        lines.push(serde_json::json!({
+            "id": line["id"],
+            "location_id": line["location_id"],
+            "location_path": path.unwrap_or_default(),
+            "product_id": line["product_id"],
+            "qty": (qty - picked).normalize().to_string(),
+            "lot": line.get("lot_code").cloned().unwrap_or(serde_json::Value::Null),
+        }));
+    }
+    list["lines"] = serde_json::Value::Array(lines);
+    put_ref_json(conn, RefKind::PickList, list_id, &list)
 }
 
 #[cfg(test)]

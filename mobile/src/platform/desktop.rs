@@ -7,6 +7,7 @@ use super::{
 };
 use crate::branding::{ICON_PNG, WINDOW_TITLE};
 use crate::core::store::Store;
+use crate::core::sync::SessionSync;
 use dioxus::desktop::tao::window::Icon;
 use dioxus::desktop::{Config, LogicalSize, WindowBuilder};
 use std::path::PathBuf;
@@ -65,7 +66,8 @@ pub const DEMO_ENV: &str = "ELEVATE_MOBILE_DEMO";
 
 /// Desktop services: settings and the local store on disk (in memory if no data
 /// directory is usable), a network status that says online (desktop has no offline
-/// detection yet), and image files as the camera stand-in.
+/// detection yet), sign-in and sync against the backend over HTTP, and image files as
+/// the camera stand-in.
 pub fn services() -> AppServices {
     let dir = data_dir();
     let storage: Arc<dyn Storage> = match dir.clone().map(FileStorage::open) {
@@ -84,21 +86,44 @@ pub fn services() -> AppServices {
         }
         None => super::memory_store(),
     };
+    let network = Arc::new(FixedNetworkStatus::new(true));
+    let mut services = AppServices::with(storage, network.clone(), store.clone());
+    // Sync runs while someone is signed in, with their token and registered device.
+    services.sync = Arc::new(SessionSync::http(store.clone(), network));
     if std::env::var(DEMO_ENV).as_deref() == Ok("1") {
-        let s = crate::core::store::lock(&store);
-        if s.cursor().ok().flatten().is_none() {
-            if let Err(e) = s.apply_pull(&crate::core::fixtures::Warehouse::new().pull_page("demo"))
-            {
-                eprintln!("demo data not loaded: {e}");
-            }
-        }
+        demo(&mut services);
     }
-    let mut services = AppServices::with(storage, Arc::new(FixedNetworkStatus::new(true)), store);
     if let Some(path) = std::env::var_os(CAMERA_ENV).filter(|v| !v.is_empty()) {
         services.camera = Arc::new(ImageFileCamera(PathBuf::from(path)));
     }
     services
 }
+
+/// Demo mode: the demo warehouse in an empty store, and a local demo account (company
+/// `demo`, `demo@example.com`, password `demo`) instead of a server; nothing is synced.
+fn demo(services: &mut AppServices) {
+    let s = crate::core::store::lock(&services.store);
+    if s.cursor().ok().flatten().is_none() {
+        if let Err(e) = s.apply_pull(&crate::core::fixtures::Warehouse::new().pull_page("demo")) {
+            eprintln!("demo data not loaded: {e}");
+        }
+    }
+    drop(s);
+    services.auth = Arc::new(crate::core::auth::FakeAuth::new().with_account(
+        DEMO_ACCOUNT.0,
+        DEMO_ACCOUNT.1,
+        DEMO_ACCOUNT.2,
+        None,
+    ));
+    services.sync = Arc::new(crate::core::sync::NoSync {
+        store: services.store.clone(),
+        network: services.network.clone(),
+        error: None,
+    });
+}
+
+/// Company, email and password of the demo account (demo mode only).
+pub const DEMO_ACCOUNT: (&str, &str, &str) = ("demo", "demo@example.com", "demo");
 
 /// Environment variable: a PNG file the desktop "camera" shows (desktop has no camera
 /// API here; the Xvfb test scans labels this way).

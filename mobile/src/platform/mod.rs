@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::core::auth::{AuthTransport, FakeAuth, HttpAuth};
 use crate::core::scan::{ScanFeedback, SilentFeedback};
 use crate::core::store::{SharedStore, Store};
 use crate::core::sync::{NoSync, SyncControl};
@@ -246,6 +247,8 @@ pub struct AppServices {
     pub feedback: Arc<dyn ScanFeedback>,
     /// Frames for the scanner.
     pub camera: Arc<dyn Camera>,
+    /// Sign-in and device registration (the backend over HTTP; a fake in tests).
+    pub auth: Arc<dyn AuthTransport>,
 }
 
 impl AppServices {
@@ -275,6 +278,21 @@ impl AppServices {
             store,
             feedback: Arc::new(SilentFeedback),
             camera: Arc::new(NoCamera),
+            auth: http_auth(),
+        }
+    }
+}
+
+/// The backend's sign-in over HTTP. Building the client only fails when the TLS backend
+/// cannot start; sign-in then reports the server as unreachable.
+fn http_auth() -> Arc<dyn AuthTransport> {
+    match HttpAuth::new() {
+        Ok(auth) => Arc::new(auth),
+        Err(e) => {
+            eprintln!("HTTP client not available: {e}");
+            let fake = FakeAuth::new();
+            fake.set_offline(true);
+            Arc::new(fake)
         }
     }
 }

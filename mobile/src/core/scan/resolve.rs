@@ -119,7 +119,7 @@ fn lookup(
             RefKind::PurchaseOrder => store
                 .get::<PurchaseOrderRef>(&hit.id)?
                 .map(Resolved::PurchaseOrder),
-            RefKind::Quant => None,
+            RefKind::Quant | RefKind::Barcode | RefKind::PickLine => None,
         };
         if found.is_some() {
             return Ok(found);

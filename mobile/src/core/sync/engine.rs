@@ -3,8 +3,10 @@
 //! retry/backoff and publishes a [`SyncStatus`] the UI shows.
 
 use super::backoff::BackoffPolicy;
-use super::transport::{SyncTransport, TransportError};
+use super::transport::{HttpTransport, SyncTransport, TransportError};
+use crate::core::auth::AuthSession;
 use crate::core::ops::PushRequest;
+use crate::core::refdata::RefKind;
 use crate::core::store::{SharedStore, StoreError};
 use crate::platform::NetworkStatus;
 use chrono::{DateTime, Utc};
@@ -125,6 +127,10 @@ impl<T: SyncTransport> SyncEngine<T> {
                 break;
             }
         }
+        if let Some(orders) = self.transport.open_orders()? {
+            report.pulled += orders.len();
+            crate::core::store::lock(&self.store).replace_all(RefKind::PurchaseOrder, &orders)?;
+        }
         crate::core::store::lock(&self.store).set_last_sync(Utc::now())?;
         Ok(report)
     }
@@ -162,6 +168,111 @@ pub fn status_from_store(store: &SharedStore, online: bool) -> Result<SyncStatus
 pub trait SyncControl: Send + Sync {
     fn status(&self) -> SyncStatus;
     fn sync_now(&self);
+    /// A user signed in: sync from now on with their token and registered device.
+    fn start(&self, _session: &AuthSession) {}
+    /// The user signed out: stop syncing (the op log stays and goes with the next sign-in).
+    fn stop(&self) {}
+}
+
+/// Makes the transport for a signed-in session (the HTTP client, or a fake in tests).
+pub type TransportFactory =
+    dyn Fn(&AuthSession) -> Result<Box<dyn SyncTransport>, TransportError> + Send + Sync;
+
+/// Sync that follows the sign-in: no background work while signed out, a [`SyncRunner`]
+/// with the session's token while signed in. The launchers put this into `AppServices`.
+pub struct SessionSync {
+    store: SharedStore,
+    network: Arc<dyn NetworkStatus>,
+    config: RunnerConfig,
+    factory: Box<TransportFactory>,
+    runner: Mutex<Option<SyncRunner>>,
+    error: Mutex<Option<String>>,
+}
+
+impl SessionSync {
+    /// Syncs over HTTP with the session's server and access token.
+    pub fn http(store: SharedStore, network: Arc<dyn NetworkStatus>) -> Self {
+        Self::with_factory(
+            store,
+            network,
+            RunnerConfig::default(),
+            Box::new(|session: &AuthSession| {
+                HttpTransport::new(session.server.as_str(), &session.tokens.access_token)
+                    .map(|t| Box::new(t) as Box<dyn SyncTransport>)
+            }),
+        )
+    }
+
+    pub fn with_factory(
+        store: SharedStore,
+        network: Arc<dyn NetworkStatus>,
+        config: RunnerConfig,
+        factory: Box<TransportFactory>,
+    ) -> Self {
+        SessionSync {
+            store,
+            network,
+            config,
+            factory,
+            runner: Mutex::new(None),
+            error: Mutex::new(None),
+        }
+    }
+
+    /// Whether a background runner is active (signed in).
+    pub fn is_running(&self) -> bool {
+        self.runner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some()
+    }
+}
+
+impl SyncControl for SessionSync {
+    fn status(&self) -> SyncStatus {
+        if let Some(r) = &*self.runner.lock().unwrap_or_else(PoisonError::into_inner) {
+            return r.status();
+        }
+        let mut s = status_from_store(&self.store, self.network.is_online()).unwrap_or_default();
+        s.last_error = self
+            .error
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        s.needs_login = true;
+        s
+    }
+
+    fn sync_now(&self) {
+        if let Some(r) = &*self.runner.lock().unwrap_or_else(PoisonError::into_inner) {
+            r.sync_now();
+        }
+    }
+
+    fn start(&self, session: &AuthSession) {
+        self.stop();
+        match (self.factory)(session) {
+            Ok(transport) => {
+                let engine = SyncEngine::new(self.store.clone(), transport);
+                let runner = SyncRunner::spawn(engine, self.network.clone(), self.config);
+                *self.runner.lock().unwrap_or_else(PoisonError::into_inner) = Some(runner);
+            }
+            Err(e) => {
+                *self.error.lock().unwrap_or_else(PoisonError::into_inner) = Some(e.to_string())
+            }
+        }
+    }
+
+    fn stop(&self) {
+        let runner = self
+            .runner
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(r) = runner {
+            r.stop();
+        }
+    }
 }
 
 impl SyncControl for SyncRunner {

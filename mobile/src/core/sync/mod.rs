@@ -8,8 +8,8 @@ pub mod wire;
 
 pub use backoff::BackoffPolicy;
 pub use engine::{
-    status_from_store, NoSync, RunnerConfig, SyncControl, SyncEngine, SyncError, SyncReport,
-    SyncRunner, SyncStatus, DEFAULT_BATCH,
+    status_from_store, NoSync, RunnerConfig, SessionSync, SyncControl, SyncEngine, SyncError,
+    SyncReport, SyncRunner, SyncStatus, TransportFactory, DEFAULT_BATCH,
 };
 pub use transport::{FakeServer, HttpTransport, SyncTransport, TransportError};
 

@@ -1,7 +1,7 @@
 //! How the sync engine reaches the server: a small blocking trait, with the HTTP client
 //! for the real backend and an in-process fake for tests.
 
-use crate::core::ops::{OpOutcome, PullPage, PushRequest, PushResponse, PushResult};
+use crate::core::ops::{Change, OpOutcome, PullPage, PushRequest, PushResponse, PushResult};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 use uuid::Uuid;
@@ -40,10 +40,29 @@ impl TransportError {
     }
 }
 
-/// The two calls of the sync protocol.
+/// The two calls of the sync protocol, plus the open purchase orders (not part of the
+/// pull) that receiving by scan needs.
 pub trait SyncTransport: Send + Sync {
     fn push(&self, request: &PushRequest) -> Result<PushResponse, TransportError>;
     fn pull(&self, cursor: Option<&str>) -> Result<PullPage, TransportError>;
+    /// Every purchase order that can be received against now (confirmed or partially
+    /// received), as cache rows; `None` when this source has none to offer (no
+    /// permission, or a fake), which leaves the cached orders alone.
+    fn open_orders(&self) -> Result<Option<Vec<Change>>, TransportError> {
+        Ok(None)
+    }
+}
+
+impl<T: SyncTransport + ?Sized> SyncTransport for Box<T> {
+    fn push(&self, request: &PushRequest) -> Result<PushResponse, TransportError> {
+        (**self).push(request)
+    }
+    fn pull(&self, cursor: Option<&str>) -> Result<PullPage, TransportError> {
+        (**self).pull(cursor)
+    }
+    fn open_orders(&self) -> Result<Option<Vec<Change>>, TransportError> {
+        (**self).open_orders()
+    }
 }
 
 impl<T: SyncTransport + ?Sized> SyncTransport for Arc<T> {
@@ -52,6 +71,9 @@ impl<T: SyncTransport + ?Sized> SyncTransport for Arc<T> {
     }
     fn pull(&self, cursor: Option<&str>) -> Result<PullPage, TransportError> {
         (**self).pull(cursor)
+    }
+    fn open_orders(&self) -> Result<Option<Vec<Change>>, TransportError> {
+        (**self).open_orders()
     }
 }
 
@@ -160,6 +182,34 @@ impl SyncTransport for HttpTransport {
         }
         let pull: shared_types::sync::SyncPull = self.send(req)?;
         Ok(super::wire::from_pull(pull))
+    }
+
+    fn open_orders(&self) -> Result<Option<Vec<Change>>, TransportError> {
+        let mut changes = Vec::new();
+        for status in ["confirmed", "partially_received"] {
+            let mut offset = 0;
+            loop {
+                let req = self
+                    .client
+                    .get(format!("{}/api/v1/purchase-orders", self.base))
+                    .query(&[("status", status)])
+                    .query(&[("limit", 500), ("offset", offset)]);
+                let page: shared_types::api::Page<shared_types::purchasing::PurchaseOrder> =
+                    match self.send(req) {
+                        Ok(page) => page,
+                        // Receiving is not this user's job: keep what is cached.
+                        Err(TransportError::Refused { status: 403, .. }) => return Ok(None),
+                        Err(e) => return Err(e),
+                    };
+                let n = page.items.len() as i64;
+                changes.extend(page.items.iter().map(super::wire::order_change));
+                offset += n;
+                if n == 0 || offset >= page.total_count {
+                    break;
+                }
+            }
+        }
+        Ok(Some(changes))
     }
 }
 

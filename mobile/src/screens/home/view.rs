@@ -94,7 +94,10 @@ pub fn HomeScreen(session: Session) -> Element {
                 button {
                     class: "btn btn-secondary",
                     r#type: "button",
-                    onclick: move |_| screen.set(Screen::Login),
+                    onclick: move |_| {
+                        services.sync.stop();
+                        screen.set(Screen::Login);
+                    },
                     {t(lang, Key::SignOut)}
                 }
             }

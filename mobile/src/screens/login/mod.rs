@@ -4,5 +4,5 @@
 mod state;
 mod view;
 
-pub use state::{Credentials, Email, LoginErrors, LoginForm};
+pub use state::{Attempt, Credentials, Email, LoginErrors, LoginForm, LoginState, LoginStep};
 pub use view::LoginScreen;

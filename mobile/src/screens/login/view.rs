@@ -1,50 +1,68 @@
 //! The sign-in screen's component.
 
-use super::state::{LoginErrors, LoginForm};
+use super::state::{LoginState, LoginStep};
 use crate::app::{update_settings, Screen, Session};
 use crate::branding::PRODUCT_NAME;
+use crate::core::auth::AuthError;
 use crate::core::{AppSettings, Theme};
 use crate::i18n::{t, Key, Language};
 use crate::platform::AppServices;
 use crate::widgets::{Logo, SelectField, TextField};
 use dioxus::prelude::*;
 
-/// Logo, product name, the sign-in form and the language/theme pickers.
+/// Logo, product name, the sign-in form (or its MFA step) and the language/theme pickers.
 ///
-/// Signing in only validates and remembers server and email for now; the request to the
-/// backend is added with the API client.
+/// Signing in calls the backend through `AppServices::auth` on a worker thread (the
+/// calls block on the network); on success the device is registered, sync starts with
+/// the session's token and the home screen opens. `initial` shows a given state (tests).
 #[component]
-pub fn LoginScreen() -> Element {
+pub fn LoginScreen(#[props(default)] initial: Option<LoginState>) -> Element {
     let settings = use_context::<Signal<AppSettings>>();
     let mut screen = use_context::<Signal<Screen>>();
     let services = use_context::<AppServices>();
-    let mut form = use_signal(|| LoginForm::from_settings(&settings.peek()));
-    // Errors appear only after the first submit, not while the user is still typing.
-    let mut errors = use_signal(LoginErrors::default);
+    let mut state =
+        use_signal(|| initial.unwrap_or_else(|| LoginState::from_settings(&settings.peek())));
 
     let lang = settings.read().language;
     let theme = settings.read().theme;
     let err_text = |key: Option<Key>| key.map(|k| t(lang, k).to_owned());
-    let shown = errors();
+    let shown = state();
 
     let submit_services = services.clone();
     let on_submit = move |e: FormEvent| {
         e.prevent_default();
-        match form.peek().validate() {
-            Ok(creds) => {
-                errors.set(LoginErrors::default());
-                let (server, email) = (creds.server.clone(), creds.email.as_str().to_owned());
-                update_settings(settings, &submit_services, |s| {
-                    s.server_url = Some(server);
-                    s.last_email = Some(email);
-                });
-                screen.set(Screen::Home(Session {
-                    email: creds.email.as_str().to_owned(),
-                    server: creds.server,
-                }));
-            }
-            Err(found) => errors.set(found),
+        let Some(attempt) = state.write().submit() else {
+            return;
+        };
+        let services = submit_services.clone();
+        let (tx, rx) = futures::channel::oneshot::channel();
+        let worker = services.clone();
+        let started = std::thread::Builder::new()
+            .name("sign-in".into())
+            .spawn(move || {
+                let _ = tx.send(attempt.run(&*worker.auth, &worker.store));
+            });
+        if let Err(e) = started {
+            state.write().finish(Err(AuthError::Failed(e.to_string())));
+            return;
         }
+        spawn(async move {
+            let result = rx
+                .await
+                .unwrap_or_else(|_| Err(AuthError::Failed("sign-in stopped".into())));
+            let Some(session) = state.write().finish(result) else {
+                return;
+            };
+            let server = session.server.clone();
+            let (email, tenant) = (session.tokens.email.clone(), session.tenant.clone());
+            update_settings(settings, &services, |s| {
+                s.server_url = Some(server.clone());
+                s.last_email = Some(email.clone());
+                s.last_tenant = Some(tenant);
+            });
+            services.sync.start(&session);
+            screen.set(Screen::Home(Session { email, server }));
+        });
     };
 
     let lang_services = services.clone();
@@ -72,39 +90,93 @@ pub fn LoginScreen() -> Element {
                 h1 { class: "product", "{PRODUCT_NAME}" }
                 p { class: "intro", {t(lang, Key::LoginIntro)} }
             }
-            form { class: "card", novalidate: true, onsubmit: on_submit,
-                h2 { {t(lang, Key::LoginHeading)} }
-                TextField {
-                    id: "login-server",
-                    label: t(lang, Key::ServerUrlLabel),
-                    kind: "url",
-                    inputmode: "url",
-                    autocomplete: "url",
-                    value: form.read().server_url.clone(),
-                    hint: t(lang, Key::ServerUrlHint).to_owned(),
-                    error: err_text(shown.server_url),
-                    oninput: move |v| form.write().server_url = v,
+            form { class: "card", novalidate: true, onsubmit: on_submit, aria_busy: shown.busy.then_some("true"),
+                match shown.step.clone() {
+                    LoginStep::Password => rsx! {
+                        h2 { {t(lang, Key::LoginHeading)} }
+                        TextField {
+                            id: "login-server",
+                            label: t(lang, Key::ServerUrlLabel),
+                            kind: "url",
+                            inputmode: "url",
+                            autocomplete: "url",
+                            value: shown.form.server_url.clone(),
+                            hint: t(lang, Key::ServerUrlHint).to_owned(),
+                            error: err_text(shown.errors.server_url),
+                            oninput: move |v| state.write().form.server_url = v,
+                        }
+                        TextField {
+                            id: "login-tenant",
+                            label: t(lang, Key::CompanyLabel),
+                            autocomplete: "organization",
+                            value: shown.form.tenant.clone(),
+                            hint: t(lang, Key::CompanyHint).to_owned(),
+                            error: err_text(shown.errors.tenant),
+                            oninput: move |v| state.write().form.tenant = v,
+                        }
+                        TextField {
+                            id: "login-email",
+                            label: t(lang, Key::EmailLabel),
+                            kind: "email",
+                            inputmode: "email",
+                            autocomplete: "username",
+                            value: shown.form.email.clone(),
+                            error: err_text(shown.errors.email),
+                            oninput: move |v| state.write().form.email = v,
+                        }
+                        TextField {
+                            id: "login-password",
+                            label: t(lang, Key::PasswordLabel),
+                            kind: "password",
+                            autocomplete: "current-password",
+                            value: shown.form.password.clone(),
+                            error: err_text(shown.errors.password),
+                            oninput: move |v| state.write().form.password = v,
+                        }
+                    },
+                    LoginStep::Mfa { code, .. } => rsx! {
+                        h2 { {t(lang, Key::MfaHeading)} }
+                        p { class: "intro", {t(lang, Key::MfaIntro)} }
+                        TextField {
+                            id: "login-mfa-code",
+                            label: t(lang, Key::MfaCodeLabel),
+                            inputmode: "numeric",
+                            autocomplete: "one-time-code",
+                            value: code,
+                            error: err_text(shown.code_error),
+                            oninput: move |v| {
+                                if let LoginStep::Mfa { code, .. } = &mut state.write().step {
+                                    *code = v;
+                                }
+                            },
+                        }
+                    },
                 }
-                TextField {
-                    id: "login-email",
-                    label: t(lang, Key::EmailLabel),
-                    kind: "email",
-                    inputmode: "email",
-                    autocomplete: "username",
-                    value: form.read().email.clone(),
-                    error: err_text(shown.email),
-                    oninput: move |v| form.write().email = v,
+                if let Some(failure) = shown.failure {
+                    p { id: "login-failure", class: "error", role: "alert", {t(lang, failure)} }
                 }
-                TextField {
-                    id: "login-password",
-                    label: t(lang, Key::PasswordLabel),
-                    kind: "password",
-                    autocomplete: "current-password",
-                    value: form.read().password.clone(),
-                    error: err_text(shown.password),
-                    oninput: move |v| form.write().password = v,
+                button {
+                    class: "btn btn-primary",
+                    r#type: "submit",
+                    disabled: shown.busy,
+                    if shown.busy {
+                        {t(lang, Key::SigningIn)}
+                    } else if matches!(shown.step, LoginStep::Mfa { .. }) {
+                        {t(lang, Key::MfaVerify)}
+                    } else {
+                        {t(lang, Key::SignIn)}
+                    }
                 }
-                button { class: "btn btn-primary", r#type: "submit", {t(lang, Key::SignIn)} }
+                if matches!(shown.step, LoginStep::Mfa { .. }) {
+                    button {
+                        class: "btn btn-secondary",
+                        r#type: "button",
+                        id: "login-mfa-back",
+                        disabled: shown.busy,
+                        onclick: move |_| state.write().back_to_password(),
+                        {t(lang, Key::MfaBack)}
+                    }
+                }
             }
             div { class: "prefs",
                 SelectField {

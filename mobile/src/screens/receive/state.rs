@@ -101,7 +101,6 @@ impl ReceiveState {
             to_location_id: to,
             lot: hit.lot.clone(),
             expiry: hit.expiry,
-            supplier_location_id: order.supplier_location_id,
         }))?;
         *self.received.entry(line.id).or_default() += qty;
         self.line = None;
