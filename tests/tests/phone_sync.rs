@@ -1,11 +1,26 @@
-//! The phone's core (local store, op log, sync engine, HTTP transport) against the real
-//! backend: work recorded offline survives a restart and is applied exactly once.
+//! The phone's core (sign-in, local store, op log, screens' state, sync engine, HTTP
+//! transport) against the real backend: work recorded offline survives a restart and is
+//! applied exactly once.
 
+mod common;
+
+use std::collections::BTreeMap;
 use std::str::FromStr;
 
-use elevate_mobile::core::ops::{NewOp, StockMovePayload};
+use common::{add_user, d, location, mv, product, supplier};
+use elevate_mobile::core::auth::{sign_in, verify_mfa, AuthError, HttpAuth, SignIn};
+use elevate_mobile::core::ops::{NewOp, PushRequest, StockMovePayload};
+use elevate_mobile::core::refdata::{CountSessionRef, PickListRef, PurchaseOrderRef};
 use elevate_mobile::core::store::{lock, OpStatus, Store};
-use elevate_mobile::core::sync::{HttpTransport, SyncEngine, SyncError, TransportError};
+use elevate_mobile::core::sync::{
+    HttpTransport, SyncEngine, SyncError, SyncTransport, TransportError,
+};
+use elevate_mobile::core::ServerUrl;
+use elevate_mobile::screens::count::CountState;
+use elevate_mobile::screens::moves::MoveState;
+use elevate_mobile::screens::pick::{PickState, ShortReason};
+use elevate_mobile::screens::receive::ReceiveState;
+use elevate_tests::server::TEST_PASSWORD;
 use elevate_tests::TestApp;
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
@@ -161,21 +176,6 @@ async fn offline_moves_survive_a_restart_and_sync_exactly_once() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
-
-mod common;
-
-use common::{add_user, d, location, mv, product, supplier};
-use elevate_mobile::core::auth::{sign_in, verify_mfa, AuthError, HttpAuth, SignIn};
-use elevate_mobile::core::ops::{NewOp, PushRequest};
-use elevate_mobile::core::refdata::{CountSessionRef, PickListRef, PurchaseOrderRef};
-use elevate_mobile::core::sync::SyncTransport;
-use elevate_mobile::core::ServerUrl;
-use elevate_mobile::screens::count::CountState;
-use elevate_mobile::screens::moves::MoveState;
-use elevate_mobile::screens::pick::{PickState, ShortReason};
-use elevate_mobile::screens::receive::ReceiveState;
-use elevate_tests::server::TEST_PASSWORD;
-use std::collections::BTreeMap;
 
 const EAN_P1: &str = "4006381333931";
 
