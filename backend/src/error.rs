@@ -104,6 +104,14 @@ impl ApiError {
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
+
+    /// The field a client error names in its details (`details.field`), if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            Self::Client { details, .. } => details.get("field").and_then(|f| f.as_str()),
+            Self::Internal(_) => None,
+        }
+    }
 }
 
 /// Builds the envelope response for a status/code/message, with the current request id.

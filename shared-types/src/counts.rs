@@ -174,6 +174,8 @@ pub enum CountLineState {
     SnapshotConflict,
     /// The adjustment was posted (or there was nothing to post).
     Posted,
+    /// A manager rejected the line (nothing posts); a recount makes it decidable again.
+    Rejected,
 }
 
 /// A reconciled count line with its variance.
@@ -201,6 +203,72 @@ pub struct CountLine {
     pub within_tolerance: bool,
     /// The posted adjustment move, once approved.
     pub move_id: Option<Uuid>,
+    /// Why and by whom the line was rejected (state `rejected`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rejection: Option<CountLineRejection>,
+}
+
+/// A manager's rejection of one count line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CountLineRejection {
+    pub reason: String,
+    pub rejected_by: Uuid,
+    /// The rejecting user's display name.
+    pub rejected_by_name: Option<String>,
+    pub rejected_at: DateTime<Utc>,
+}
+
+/// What to do with one count line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CountLineVerdict {
+    /// Post the line's adjustment (whatever its tolerance).
+    Approve,
+    /// Post nothing for the line; `reason` is required and shown to the counter.
+    Reject,
+}
+
+/// A decision on one count line.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CountLineDecision {
+    pub location_id: Uuid,
+    pub product_id: Uuid,
+    #[serde(default)]
+    pub lot_id: Option<Uuid>,
+    pub decision: CountLineVerdict,
+    /// Required when rejecting (1–500 characters).
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Decisions on individual count lines, applied together (all or nothing).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CountLineDecisions {
+    pub decisions: Vec<CountLineDecision>,
+    /// Reason code written on the adjustment moves of approved lines (default
+    /// `count_adjustment`).
+    #[serde(default)]
+    pub reason_code: Option<String>,
+}
+
+/// The outcome of per-line decisions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CountLineDecisionResult {
+    /// Lines approved and posted now (with their moves).
+    pub posted: Vec<CountLine>,
+    /// Lines rejected now (nothing posted).
+    pub rejected: Vec<CountLine>,
+    /// Lines of the session still waiting for a decision or a recount.
+    pub pending: Vec<CountLine>,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub adjustment_value: Decimal,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

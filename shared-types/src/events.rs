@@ -73,6 +73,19 @@ pub struct WebhookForCreate {
     pub description: Option<String>,
 }
 
+/// Change a subscription: any field left out stays as it is. Disabling stops new
+/// deliveries (pending ones become dead letters, which can be replayed); enabling
+/// closes the circuit so deliveries start at once.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct WebhookUpdate {
+    pub is_active: Option<bool>,
+    pub url: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    pub description: Option<String>,
+}
+
 /// A subscription with its signing secret: returned only on creation and rotation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -67,10 +67,15 @@ try {
     ['reorder', '/app/purchasing/reorder'],
     ['purchase-orders', '/app/purchasing/orders'],
     ['purchase-order', '/app/purchasing/orders/' + cfg.order_id],
+    ['purchase-order-draft', '/app/purchasing/orders/' + cfg.draft_order_id],
+    ['purchase-order-receive', '/app/purchasing/orders/' + cfg.confirmed_order_id],
     ['counts', '/app/counts'],
     ['count', '/app/counts/' + cfg.count_id],
     ['search', '/app/search?q=' + encodeURIComponent(cfg.search || 'a')],
     ['visits', '/app/visits'],
+    ['contacts', '/app/contacts'],
+    ['contacts-search', '/app/contacts?q=' + encodeURIComponent(cfg.contact_search)],
+    ['contact', '/app/contacts/' + cfg.contact_id],
     ['import', '/app/inventory/import'],
     ['approvals', '/app/approvals'],
     ['webhooks', '/app/admin/webhooks'],
@@ -91,6 +96,15 @@ try {
       entry.status = resp.status();
       entry.theme_attr = await page.evaluate(() => document.documentElement.dataset.theme);
       entry.axe_serious = await axe(page);
+      if (name === 'count') {
+        // The per-line reject form is inside a closed disclosure: check it open too.
+        await page.evaluate(() => document.querySelectorAll('details.line-reject').forEach((d) => { d.open = true; }));
+        entry.axe_serious.push(...await axe(page));
+      }
+      if (name === 'webhooks') {
+        await page.evaluate(() => document.querySelectorAll('details.hook-delete').forEach((d) => { d.open = true; }));
+        entry.axe_serious.push(...await axe(page));
+      }
       if (name === 'product') {
         entry.barcode_images = await page.locator('.barcode-img svg[role=img]').count();
       }

@@ -237,6 +237,13 @@ async fn managers_sign_in_with_mfa_keep_theme_and_layout_and_every_page_is_acces
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let order = demo_order(&app, &token).await;
+    let draft = draft_order(&app, &token).await;
+    let confirmed = app
+        .get("/api/v1/purchase-orders?status=confirmed&limit=1", Some(&token))
+        .await;
+    assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.text);
+    let confirmed = id(&confirmed.body["items"][0]);
+    let (contact, _) = scored_contact(&app, &token).await;
     let secret = enable_totp(&app, &token).await;
 
     let artifacts = artifacts_dir();
@@ -252,6 +259,10 @@ async fn managers_sign_in_with_mfa_keep_theme_and_layout_and_every_page_is_acces
             "product_id": product,
             "count_id": count,
             "order_id": order,
+            "draft_order_id": draft,
+            "confirmed_order_id": confirmed,
+            "contact_id": contact,
+            "contact_search": "zwickel",
             "artifacts": artifacts,
         }),
     )
@@ -289,7 +300,7 @@ async fn managers_sign_in_with_mfa_keep_theme_and_layout_and_every_page_is_acces
     // Acceptance 2 and 3: every page, both themes: no serious/critical axe violations,
     // no horizontal overflow at 375 px, screenshots saved.
     let pages = report["pages"].as_array().unwrap();
-    assert!(pages.len() >= 42, "pages checked: {}", pages.len());
+    assert!(pages.len() >= 52, "pages checked: {}", pages.len());
     for p in pages {
         assert_eq!(
             p["axe_serious"].as_array().map(Vec::len),
@@ -326,6 +337,11 @@ async fn managers_sign_in_with_mfa_keep_theme_and_layout_and_every_page_is_acces
             "import",
             "approvals",
             "webhooks",
+            "purchase-order-draft",
+            "purchase-order-receive",
+            "contacts",
+            "contacts-search",
+            "contact",
         ] {
             assert!(
                 pages
@@ -784,4 +800,371 @@ async fn web_pages_need_a_session_and_csrf_token_and_stay_inside_the_tenant() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()["location"], "/app/login");
+}
+
+/// Stocked bins of one warehouse of the demo tenant, each with another product
+/// (no lots): (location, product, qty), and the warehouse.
+async fn stocked_bins(app: &TestApp, n: usize) -> (Vec<(String, String, Decimal)>, String) {
+    let rows: Vec<(uuid::Uuid, uuid::Uuid, Decimal, uuid::Uuid)> = sqlx::query_as(
+        "SELECT DISTINCT ON (q.product_id) q.location_id, q.product_id, q.qty, l.warehouse_id
+           FROM quants q JOIN locations l ON l.id = q.location_id
+           JOIN tenants t ON t.id = q.tenant_id
+          WHERE t.slug = $1 AND l.kind = 'bin' AND q.qty > 0 AND q.lot_id IS NULL
+            AND l.warehouse_id = (
+                SELECT l2.warehouse_id FROM quants q2 JOIN locations l2 ON l2.id = q2.location_id
+                 WHERE q2.tenant_id = t.id AND l2.kind = 'bin' AND q2.qty > 0 AND q2.lot_id IS NULL
+                 GROUP BY l2.warehouse_id ORDER BY count(DISTINCT q2.product_id) DESC LIMIT 1)
+          ORDER BY q.product_id, q.location_id",
+    )
+    .bind(DEMO_SLUG)
+    .fetch_all(&app.db.owner)
+    .await
+    .unwrap();
+    assert!(rows.len() >= n, "the demo has {n} stocked products in one warehouse");
+    let warehouse = rows[0].3.to_string();
+    (
+        rows.into_iter()
+            .take(n)
+            .map(|(l, p, q, _)| (l.to_string(), p.to_string(), q))
+            .collect(),
+        warehouse,
+    )
+}
+
+/// Opens a spot count (not blind, tolerance 0) over `bins` and answers it with its
+/// snapshot position.
+async fn open_spot_count(
+    app: &TestApp,
+    token: &str,
+    warehouse: &str,
+    bins: &[(String, String, Decimal)],
+) -> (String, i64) {
+    let locations: Vec<&str> = bins.iter().map(|b| b.0.as_str()).collect();
+    let products: Vec<&str> = bins.iter().map(|b| b.1.as_str()).collect();
+    let r = app
+        .post(
+            "/api/v1/counts",
+            Some(token),
+            &json!({"kind": "spot", "warehouse_id": warehouse, "location_ids": locations,
+                    "product_ids": products, "blind": false, "tolerance_qty": "0", "tolerance_pct": "0"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    (id(&r.body), r.body["snapshot_seq"].as_i64().unwrap())
+}
+
+fn count_body(bin: &(String, String, Decimal), delta: i64, seq: i64) -> Value {
+    json!({"location_id": bin.0, "product_id": bin.1,
+           "counted_qty": (bin.2 + Decimal::from(delta)).to_string(), "based_on_server_seq": seq})
+}
+
+/// The managers' newer work in the browser: approve one count line and reject
+/// another with a reason; watch a count's progress (on its page and on the
+/// dashboard) change without reload while lines arrive through the API.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn managers_decide_count_lines_one_by_one_and_watch_count_progress_live() {
+    let app = TestApp::spawn().await.unwrap();
+    let demo = seed_demo(&app.db.owner).await.unwrap();
+    let token = app.login(DEMO_SLUG, DEMO_ADMIN_EMAIL, &demo.password).await;
+    let (bins, warehouse) = stocked_bins(&app, 4).await;
+    // A session with two lines over tolerance: one to approve, one to reject.
+    let (decide, seq) = open_spot_count(&app, &token, &warehouse, &bins[..2]).await;
+    for (bin, delta) in [(&bins[0], 2), (&bins[1], -1)] {
+        let r = app
+            .post(
+                &format!("/api/v1/counts/{decide}/lines"),
+                Some(&token),
+                &count_body(bin, delta, seq),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    // A session nobody counted yet: lines arrive while the pages are open.
+    let (live, live_seq) = open_spot_count(&app, &token, &warehouse, &bins[2..4]).await;
+    const REASON: &str = "Pallet hidden behind the rack";
+    let artifacts = artifacts_dir();
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let report = run_browser(
+        "web_manage.mjs",
+        &app.base,
+        &json!({
+            "tenant": DEMO_SLUG,
+            "email": DEMO_ADMIN_EMAIL,
+            "password": demo.password,
+            "api_token": token,
+            "artifacts": artifacts,
+            "decide": {
+                "count_id": decide,
+                "approve_line": format!("{}:{}", bins[0].0, bins[0].1),
+                "reject_line": format!("{}:{}", bins[1].0, bins[1].1),
+                "reason": REASON,
+            },
+            "live": {
+                "count_id": live,
+                "lines": [count_body(&bins[2], 0, live_seq), count_body(&bins[3], 1, live_seq)],
+            },
+        }),
+    )
+    .await;
+    eprintln!("{}", serde_json::to_string_pretty(&report).unwrap());
+
+    // Per-line decisions: the notices, the states on the page, and the API's record.
+    let d = &report["decide"];
+    assert_eq!(d["rejected_notice"], true, "{report}");
+    assert_eq!(d["rejected_state"], "rejected", "{report}");
+    assert!(
+        d["rejected_text"].as_str().unwrap().contains(REASON),
+        "{report}"
+    );
+    assert_eq!(d["approved_state"], "posted", "{report}");
+    assert_eq!(d["still_rejected"], "rejected", "{report}");
+    let r = app
+        .get(&format!("/api/v1/counts/{decide}"), Some(&token))
+        .await;
+    let line_of = |p: &str| {
+        r.body["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["product_id"] == p)
+            .unwrap()
+            .clone()
+    };
+    let approved = line_of(&bins[0].1);
+    let rejected = line_of(&bins[1].1);
+    assert_eq!(approved["state"], "posted", "{}", r.text);
+    let mv = approved["move_id"].as_str().expect("an adjustment move");
+    let m = app
+        .get(&format!("/api/v1/stock/moves/{mv}"), Some(&token))
+        .await;
+    assert_eq!(dec(&m.body["qty"]), Decimal::from(2), "{}", m.text);
+    assert_eq!(rejected["state"], "rejected", "{}", r.text);
+    assert!(rejected["move_id"].is_null());
+    assert_eq!(rejected["rejection"]["reason"], REASON);
+    // Nothing moved for the rejected line: the bin holds what it held.
+    let q: Decimal = sqlx::query_scalar(
+        "SELECT qty FROM quants WHERE location_id = $1 AND product_id = $2 AND lot_id IS NULL",
+    )
+    .bind(uuid::Uuid::parse_str(&bins[1].0).unwrap())
+    .bind(uuid::Uuid::parse_str(&bins[1].1).unwrap())
+    .fetch_one(&app.db.owner)
+    .await
+    .unwrap();
+    assert_eq!(q, bins[1].2);
+
+    // Live progress: both figures changed to the API's counts without a reload.
+    let l = &report["live"];
+    assert_eq!(l["post_status"], json!([201, 201]), "{report}");
+    assert_eq!(l["page_before"], "0 lines counted, 0 posted", "{report}");
+    assert_eq!(l["page_after"], "1 lines counted, 0 posted", "{report}");
+    assert_eq!(l["page_reloaded"], false, "{report}");
+    assert_eq!(l["dashboard_after"], "2 lines counted, 0 posted", "{report}");
+    assert_eq!(l["dashboard_bar_max"], "2", "{report}");
+    assert_eq!(l["dashboard_reloaded"], false, "{report}");
+    for shot in report["screenshots"].as_array().unwrap() {
+        assert!(
+            std::path::Path::new(shot.as_str().unwrap()).exists(),
+            "missing {shot}"
+        );
+    }
+}
+
+/// A draft purchase order of the demo data.
+async fn draft_order(app: &TestApp, token: &str) -> String {
+    let r = app
+        .get("/api/v1/purchase-orders?status=draft&limit=1", Some(token))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    id(&r.body["items"][0])
+}
+
+/// A contact with a visit, in a saved segment, scored: what the contact page shows.
+async fn scored_contact(app: &TestApp, token: &str) -> (String, String) {
+    let r = app
+        .post(
+            "/api/v1/contacts",
+            Some(token),
+            &json!({"kind": "organization", "name": "Brauerei Zwickelhof", "lifecycle_stage": "customer",
+                    "tags": ["webtest"], "emails": [{"address": "einkauf@zwickelhof.example"}]}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let contact = id(&r.body);
+    let r = app
+        .post(
+            "/api/v1/activities",
+            Some(token),
+            &json!({"kind": "visit", "contact_id": contact, "subject": "Tasting of the winter range"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = app
+        .post(
+            "/api/v1/segments",
+            Some(token),
+            &json!({"name": "Web test customers",
+                    "rules": {"field": "tag", "operator": "eq", "value": "webtest"}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = app
+        .post("/api/v1/scoring/recompute", Some(token), &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    (contact, "Web test customers".to_owned())
+}
+
+/// More of the managers' work in the browser: confirm a draft purchase order and
+/// receive part of a line (status and stock change); create a webhook, send it a
+/// test, disable, enable and delete it, and see a refused form explained; search
+/// the contacts, page through them and open one with its score, segment and visits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn managers_receive_orders_manage_webhooks_and_browse_contacts() {
+    let app = TestApp::spawn().await.unwrap();
+    let demo = seed_demo(&app.db.owner).await.unwrap();
+    let token = app.login(DEMO_SLUG, DEMO_ADMIN_EMAIL, &demo.password).await;
+    let order = draft_order(&app, &token).await;
+    let (contact, segment) = scored_contact(&app, &token).await;
+    const HOOK_URL: &str = "http://127.0.0.1:9/web-hook";
+    let artifacts = artifacts_dir();
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let report = run_browser(
+        "web_manage.mjs",
+        &app.base,
+        &json!({
+            "tenant": DEMO_SLUG,
+            "email": DEMO_ADMIN_EMAIL,
+            "password": demo.password,
+            "api_token": token,
+            "artifacts": artifacts,
+            "po": {"order_id": order, "receive_qty": "5"},
+            "hook": {"url": HOOK_URL, "description": "Warehouse display"},
+            "contact": {"contact_id": contact, "search": "zwickel"},
+        }),
+    )
+    .await;
+    eprintln!("{}", serde_json::to_string_pretty(&report).unwrap());
+
+    // Purchase order: draft → confirmed → partially received; stock up by 5.
+    let po = &report["po"];
+    assert_eq!(po["status_before"], "draft", "{report}");
+    assert_eq!(po["confirmed_notice"], true, "{report}");
+    assert_eq!(po["status_confirmed"], "confirmed", "{report}");
+    assert_eq!(po["received_notice"], true, "{report}");
+    let r = app
+        .get(&format!("/api/v1/purchase-orders/{order}"), Some(&token))
+        .await;
+    assert_eq!(r.body["status"], po["status_after"], "{}", r.text);
+    let line = r.body["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == po["line_id"])
+        .unwrap_or_else(|| panic!("no line {}: {}", po["line_id"], r.text))
+        .clone();
+    assert_eq!(dec(&line["received_qty"]), Decimal::from(5), "{}", r.text);
+    let expected = if dec(&line["qty"]) > Decimal::from(5) || r.body["lines"].as_array().unwrap().len() > 1 {
+        "partially_received"
+    } else {
+        "received"
+    };
+    assert_eq!(po["status_after"], expected, "{report}");
+    assert_eq!(figure(&po["received_after"]), Decimal::from(5), "{report}");
+    assert_eq!(
+        figure(&po["on_hand_after"]) - figure(&po["on_hand_before"]),
+        Decimal::from(5),
+        "{report}"
+    );
+
+    // Webhook: created with a secret shown once, tested (a delivery of
+    // `webhook.test` to it alone), disabled, enabled and deleted.
+    let hook = &report["hook"];
+    assert_eq!(hook["created_notice"], true, "{report}");
+    assert!(
+        hook["secret"].as_str().unwrap().starts_with("whsec_"),
+        "{report}"
+    );
+    assert_eq!(hook["tested_notice"], true, "{report}");
+    assert_eq!(hook["active_after_disable"], "false", "{report}");
+    assert_eq!(hook["test_button_when_disabled"], 0, "{report}");
+    assert_eq!(hook["active_after_enable"], "true", "{report}");
+    assert_eq!(hook["rows_after_delete"], 0, "{report}");
+    let hook_id = uuid::Uuid::parse_str(hook["id"].as_str().unwrap()).unwrap();
+    let (types, deleted): (Vec<String>, bool) = sqlx::query_as(
+        "SELECT event_types, deleted_at IS NOT NULL FROM webhook_subscriptions WHERE id = $1",
+    )
+    .bind(hook_id)
+    .fetch_one(&app.db.owner)
+    .await
+    .unwrap();
+    assert_eq!(types, ["stock.", "count.", "webhook.test"]);
+    assert!(deleted);
+    let tests: Vec<String> =
+        sqlx::query_scalar("SELECT event_kind FROM outbox WHERE destination_id = $1")
+            .bind(hook_id)
+            .fetch_all(&app.db.owner)
+            .await
+            .unwrap();
+    assert_eq!(tests, ["webhook.test"], "only the test was queued for it");
+    let kinds: Vec<String> = sqlx::query_scalar(
+        "SELECT kind FROM events WHERE subject_id = $1 ORDER BY seq",
+    )
+    .bind(hook_id)
+    .fetch_all(&app.db.owner)
+    .await
+    .unwrap();
+    assert_eq!(
+        kinds,
+        [
+            "webhook.created",
+            "webhook.test",
+            "webhook.disabled",
+            "webhook.enabled",
+            "webhook.deleted"
+        ]
+    );
+    let r = app
+        .get(&format!("/api/v1/webhooks/{hook_id}"), Some(&token))
+        .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    // The refused form: 422, the catalogue's text and the field by its label.
+    assert_eq!(hook["refused_status"], 422, "{report}");
+    assert!(
+        hook["refused_message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Some of what you entered was not accepted"),
+        "{report}"
+    );
+    assert_eq!(hook["refused_field"], "Check this field: Events.", "{report}");
+
+    // Contacts: paged, found by part of the name, the page shows the stage, the
+    // score, the segment and the visit.
+    let c = &report["contact"];
+    assert_eq!(c["sidebar"], true, "{report}");
+    if c["next_link"] == true {
+        assert_ne!(c["first_page_first"], c["second_page_first"], "{report}");
+    }
+    assert_eq!(c["found"], json!([contact]), "{report}");
+    assert_eq!(c["name"], "Brauerei Zwickelhof", "{report}");
+    assert_eq!(c["stage"], "Customer", "{report}");
+    let score = app
+        .get(&format!("/api/v1/contacts/{contact}/score"), Some(&token))
+        .await;
+    assert_eq!(score.status, StatusCode::OK, "{}", score.text);
+    assert_eq!(
+        c["score"],
+        score.body["rule_score"].as_f64().unwrap().round().to_string(),
+        "{report}"
+    );
+    assert_eq!(c["segments"], json!([segment]), "{report}");
+    let acts = c["activities"].as_array().unwrap();
+    assert_eq!(acts.len(), 1, "{report}");
+    assert_eq!(acts[0]["kind"], "visit", "{report}");
+    for shot in report["screenshots"].as_array().unwrap() {
+        assert!(
+            std::path::Path::new(shot.as_str().unwrap()).exists(),
+            "missing {shot}"
+        );
+    }
 }

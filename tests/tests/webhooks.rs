@@ -288,3 +288,147 @@ async fn failures_back_off_open_the_circuit_dead_letter_and_replay() {
     assert!(sub.body["circuit_open_until"].is_null());
     let _ = stop.send(true);
 }
+
+/// Managing a subscription: a test delivery reaches its receiver alone (signed),
+/// disabling stops deliveries (pending ones become dead letters) and enabling
+/// resumes them, changes are validated, and a deleted subscription leaves the list.
+#[tokio::test]
+async fn subscriptions_are_tested_disabled_enabled_changed_and_deleted() {
+    let app = TestApp::spawn().await.unwrap();
+    let receiver = Receiver::start().await;
+    let t = app.sign_up("hook-manage").await;
+    let mut subs = Vec::new();
+    for types in [json!(["user."]), json!(["*"])] {
+        let r = app
+            .post(
+                "/api/v1/webhooks",
+                Some(&t.token),
+                &json!({ "url": receiver.url, "event_types": types }),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        receiver.trust(t.tenant_id, r.body["secret"].as_str().unwrap());
+        subs.push(r.body["subscription"]["id"].as_str().unwrap().to_owned());
+    }
+    let (a, other) = (&subs[0], &subs[1]);
+    let path = format!("/api/v1/webhooks/{a}");
+    let patch = |body: Value| {
+        let (app, path, token) = (&app, path.clone(), t.token.clone());
+        async move {
+            app.call(reqwest::Method::PATCH, &path, Some(&token), Some(&body))
+                .await
+        }
+    };
+
+    // A test goes to this subscription only, even though the other one takes `*`.
+    let mut req = app
+        .client
+        .post(app.url(&format!("{path}/test")))
+        .bearer_auth(&t.token)
+        .header("Idempotency-Key", "test-1");
+    req = req.json(&json!({}));
+    let r = elevate_tests::TestApp::read(req.send().await.unwrap()).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    assert_eq!(r.body["event_kind"], "webhook.test");
+    let queued: Vec<(String, String)> = sqlx::query_as(
+        "SELECT destination_id::text, event_kind FROM outbox WHERE event_kind = 'webhook.test'",
+    )
+    .fetch_all(&app.db.owner)
+    .await
+    .unwrap();
+    assert_eq!(queued, [(a.clone(), "webhook.test".to_owned())]);
+    let stop = start_worker(&app);
+    eventually("the test delivery", || {
+        let receipts = receiver.state.receipts();
+        async move {
+            let kinds: Vec<String> = receipts.iter().map(|r| r.kind.clone()).collect();
+            (kinds.iter().any(|k| k == "webhook.test"), json!(kinds))
+        }
+    })
+    .await;
+
+    // Validation of changes.
+    let r = patch(json!({"url": "ftp://nope"})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let r = patch(json!({"event_types": []})).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let r = patch(json!({"event_types": ["user.created", "webhook."]})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["event_types"], json!(["user.created", "webhook."]));
+
+    // Disabled: no delivery for it, no test; the other subscription still gets events.
+    let _ = stop.send(true);
+    let r = patch(json!({"is_active": false})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["is_active"], false);
+    let r = app
+        .post(&format!("{path}/test"), Some(&t.token), &json!({}))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+    create_user(&app, &t, 1).await;
+    let for_a: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox WHERE destination_id::text = $1 AND event_kind = 'user.created'",
+    )
+    .bind(a)
+    .fetch_one(&app.db.owner)
+    .await
+    .unwrap();
+    assert_eq!(for_a, 0, "nothing queued while disabled");
+    let for_other: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox WHERE destination_id::text = $1 AND event_kind = 'user.created'",
+    )
+    .bind(other)
+    .fetch_one(&app.db.owner)
+    .await
+    .unwrap();
+    assert_eq!(for_other, 1);
+
+    // Enabled again: it is listed as active and receives new events.
+    let r = patch(json!({"is_active": true})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["is_active"], true);
+    create_user(&app, &t, 2).await;
+    let for_a: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox WHERE destination_id::text = $1 AND event_kind = 'user.created'",
+    )
+    .bind(a)
+    .fetch_one(&app.db.owner)
+    .await
+    .unwrap();
+    assert_eq!(for_a, 1);
+    let kinds: Vec<String> = sqlx::query_scalar(
+        "SELECT kind FROM events WHERE subject_id::text = $1 ORDER BY seq",
+    )
+    .bind(a)
+    .fetch_all(&app.db.owner)
+    .await
+    .unwrap();
+    assert_eq!(
+        kinds,
+        [
+            "webhook.created",
+            "webhook.test",
+            "webhook.updated",
+            "webhook.disabled",
+            "webhook.enabled"
+        ]
+    );
+
+    // Deleted: gone from the list and from GET; its log stays in the outbox.
+    let r = app
+        .call(reqwest::Method::DELETE, &path, Some(&t.token), None)
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
+    assert_eq!(app.get(&path, Some(&t.token)).await.status, StatusCode::NOT_FOUND);
+    let listed = app.get("/api/v1/webhooks", Some(&t.token)).await;
+    assert_eq!(listed.body["total_count"], 1, "{}", listed.text);
+    assert_eq!(listed.body["items"][0]["id"], other.as_str());
+    let r = patch(json!({"is_active": true})).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+    let logged: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE destination_id::text = $1")
+        .bind(a)
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap();
+    assert!(logged >= 2, "the delivery log is kept");
+}

@@ -606,3 +606,96 @@ pub async fn lot_code(
         .fetch_optional(conn)
         .await
 }
+
+/// The latest rejection of a bin in a session.
+#[derive(Debug, Clone)]
+pub struct Rejection {
+    /// How many entries the bin had when it was rejected.
+    pub entries: i64,
+    pub reason: String,
+    pub rejected_by: Uuid,
+    pub rejected_by_name: Option<String>,
+    pub rejected_at: DateTime<Utc>,
+}
+
+/// The latest rejection of each bin of a session.
+pub async fn rejections(
+    conn: &mut PgConnection,
+    session_id: Uuid,
+) -> Result<HashMap<(Uuid, Uuid, Option<Uuid>), Rejection>, sqlx::Error> {
+    #[allow(clippy::type_complexity)]
+    let rows: Vec<(
+        Uuid,
+        Uuid,
+        Option<Uuid>,
+        i32,
+        String,
+        Uuid,
+        Option<String>,
+        DateTime<Utc>,
+    )> = sqlx::query_as(
+        "SELECT DISTINCT ON (r.location_id, r.product_id, r.lot_id)
+                r.location_id, r.product_id, r.lot_id, r.entries, r.reason, r.rejected_by_id,
+                u.display_name, r.rejected_at
+           FROM count_line_rejections r LEFT JOIN users u ON u.id = r.rejected_by_id
+          WHERE r.session_id = $1
+          ORDER BY r.location_id, r.product_id, r.lot_id, r.rejected_at DESC, r.id DESC",
+    )
+    .bind(session_id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(l, p, lot, entries, reason, by, name, at)| {
+            (
+                (l, p, lot),
+                Rejection {
+                    entries: i64::from(entries),
+                    reason,
+                    rejected_by: by,
+                    rejected_by_name: name,
+                    rejected_at: at,
+                },
+            )
+        })
+        .collect())
+}
+
+pub struct NewRejection<'a> {
+    pub session_id: Uuid,
+    pub location_id: Uuid,
+    pub product_id: Uuid,
+    pub lot_id: Option<Uuid>,
+    pub counted_qty: Decimal,
+    pub expected_qty: Decimal,
+    pub adjustment: Decimal,
+    pub entries: i64,
+    pub reason: &'a str,
+}
+
+/// Records a rejected line; answers when.
+pub async fn insert_rejection(
+    conn: &mut PgConnection,
+    r: &NewRejection<'_>,
+    user_id: Uuid,
+) -> Result<DateTime<Utc>, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO count_line_rejections (id, session_id, location_id, product_id, lot_id,
+                counted_qty, expected_qty, adjustment, entries, reason, rejected_by_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         RETURNING rejected_at",
+    )
+    .bind(Uuid::now_v7())
+    .bind(r.session_id)
+    .bind(r.location_id)
+    .bind(r.product_id)
+    .bind(r.lot_id)
+    .bind(r.counted_qty)
+    .bind(r.expected_qty)
+    .bind(r.adjustment)
+    .bind(i32::try_from(r.entries).unwrap_or(i32::MAX))
+    .bind(r.reason)
+    .bind(user_id)
+    .fetch_one(conn)
+    .await
+}

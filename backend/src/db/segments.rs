@@ -196,3 +196,21 @@ pub async fn export_rows(
     .fetch_all(conn)
     .await
 }
+
+/// Whether a live contact matches the compiled rule.
+pub async fn contains(
+    conn: &mut PgConnection,
+    c: &Compiled,
+    contact: Uuid,
+) -> Result<bool, sqlx::Error> {
+    let sql = format!(
+        "SELECT EXISTS (SELECT 1 FROM contacts c
+                         WHERE c.id = ${} AND c.merged_into_id IS NULL AND ({}))",
+        c.binds.len() + 1,
+        c.sql
+    );
+    bind_all!(sqlx::query_scalar::<_, bool>(&sql), &c.binds)
+        .bind(contact)
+        .fetch_one(conn)
+        .await
+}

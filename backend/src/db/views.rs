@@ -234,6 +234,24 @@ pub async fn open_counts(
     .await
 }
 
+/// The progress of the given count sessions (open or not).
+pub async fn count_progress_of(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+) -> Result<Vec<CountProgress>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT s.id AS session_id, s.created_at, l.name AS warehouse,
+                (SELECT count(DISTINCT (e.location_id, e.product_id, e.lot_id))
+                   FROM count_entries e WHERE e.session_id = s.id) AS counted,
+                (SELECT count(*) FROM count_postings p WHERE p.session_id = s.id) AS posted
+           FROM count_sessions s JOIN locations l ON l.id = s.warehouse_id
+          WHERE s.id = ANY($1)",
+    )
+    .bind(ids)
+    .fetch_all(conn)
+    .await
+}
+
 /// Live contacts per lifecycle stage, in funnel order (stages with none left out).
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct StageCount {

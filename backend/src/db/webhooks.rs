@@ -38,7 +38,8 @@ impl From<SubRow> for WebhookSubscription {
 
 const SUB_SELECT: &str = "SELECT s.id, s.url, s.event_types, s.description, s.is_active,
         s.previous_secret_until, d.consecutive_failures, d.circuit_open_until, s.created_at
-   FROM webhook_subscriptions s JOIN outbox_destinations d ON d.id = s.id";
+   FROM webhook_subscriptions s JOIN outbox_destinations d ON d.id = s.id
+  WHERE s.deleted_at IS NULL";
 
 /// Creates the subscription and its outbox destination.
 pub async fn create(
@@ -73,7 +74,7 @@ pub async fn get(
     conn: &mut PgConnection,
     id: Uuid,
 ) -> Result<Option<WebhookSubscription>, sqlx::Error> {
-    let row: Option<SubRow> = sqlx::query_as(&format!("{SUB_SELECT} WHERE s.id = $1"))
+    let row: Option<SubRow> = sqlx::query_as(&format!("{SUB_SELECT} AND s.id = $1"))
         .bind(id)
         .fetch_optional(conn)
         .await?;
@@ -84,7 +85,8 @@ pub async fn list(
     conn: &mut PgConnection,
     paging: Paging,
 ) -> Result<(Vec<WebhookSubscription>, i64), sqlx::Error> {
-    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM webhook_subscriptions")
+    let total: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM webhook_subscriptions WHERE deleted_at IS NULL")
         .fetch_one(&mut *conn)
         .await?;
     let rows: Vec<SubRow> = sqlx::query_as(&format!(
@@ -97,10 +99,12 @@ pub async fn list(
     Ok((rows.into_iter().map(Into::into).collect(), total))
 }
 
-/// Stops the subscription: no new deliveries; pending ones become dead letters.
-pub async fn deactivate(conn: &mut PgConnection, id: Uuid) -> Result<bool, sqlx::Error> {
+/// Deletes the subscription: no new deliveries, pending ones become dead letters,
+/// and it leaves the list (the delivery log stays). `false` when there is none.
+pub async fn delete(conn: &mut PgConnection, id: Uuid) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
-        "UPDATE webhook_subscriptions SET is_active = false WHERE id = $1 AND is_active",
+        "UPDATE webhook_subscriptions SET is_active = false, deleted_at = now()
+          WHERE id = $1 AND deleted_at IS NULL",
     )
     .bind(id)
     .execute(&mut *conn)
@@ -108,14 +112,124 @@ pub async fn deactivate(conn: &mut PgConnection, id: Uuid) -> Result<bool, sqlx:
     if done.rows_affected() == 0 {
         return Ok(false);
     }
+    kill_pending(conn, id, "subscription deleted").await?;
+    Ok(true)
+}
+
+/// Turns deliveries on or off. Disabling makes pending deliveries dead letters;
+/// enabling closes the circuit. `false` when there is no such subscription.
+pub async fn set_active(
+    conn: &mut PgConnection,
+    id: Uuid,
+    active: bool,
+) -> Result<bool, sqlx::Error> {
+    let was: Option<bool> = sqlx::query_scalar(
+        "SELECT is_active FROM webhook_subscriptions WHERE id = $1 AND deleted_at IS NULL FOR UPDATE",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(was) = was else {
+        return Ok(false);
+    };
+    if was == active {
+        return Ok(true);
+    }
+    sqlx::query("UPDATE webhook_subscriptions SET is_active = $2 WHERE id = $1")
+        .bind(id)
+        .bind(active)
+        .execute(&mut *conn)
+        .await?;
+    if active {
+        sqlx::query(
+            "UPDATE outbox_destinations SET next_attempt_at = now(), circuit_open_until = NULL,
+                    consecutive_failures = 0 WHERE id = $1",
+        )
+        .bind(id)
+        .execute(conn)
+        .await?;
+    } else {
+        kill_pending(conn, id, "subscription disabled").await?;
+    }
+    Ok(true)
+}
+
+/// Changes the URL, event kinds or description.
+pub async fn update_fields(
+    conn: &mut PgConnection,
+    id: Uuid,
+    url: Option<&str>,
+    event_types: Option<&[String]>,
+    description: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE webhook_subscriptions
+            SET url = coalesce($2, url), event_types = coalesce($3, event_types),
+                description = coalesce($4, description)
+          WHERE id = $1 AND deleted_at IS NULL",
+    )
+    .bind(id)
+    .bind(url)
+    .bind(event_types)
+    .bind(description)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Queues a delivery of `event` to this subscription only (a test): the rows the
+/// event fanned out to other subscriptions are removed. Answers the delivery.
+pub async fn queue_only(
+    conn: &mut PgConnection,
+    id: Uuid,
+    event: &shared_types::events::Event,
+) -> Result<WebhookDelivery, sqlx::Error> {
+    sqlx::query("DELETE FROM outbox WHERE event_id = $1 AND destination_id <> $2")
+        .bind(event.id)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query(
-        "UPDATE outbox SET status = 'dead', last_error = 'subscription deleted'
+        "INSERT INTO outbox (id, destination_id, event_id, event_seq, event_kind)
+         SELECT gen_random_uuid(), $2, $1, $3, $4
+          WHERE NOT EXISTS (SELECT 1 FROM outbox WHERE event_id = $1 AND destination_id = $2)",
+    )
+    .bind(event.id)
+    .bind(id)
+    .bind(event.seq)
+    .bind(&event.kind)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "UPDATE outbox_destinations SET next_attempt_at = now(), circuit_open_until = NULL,
+                consecutive_failures = 0 WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    let row: DeliveryRow = sqlx::query_as(&format!(
+        "SELECT {DELIVERY_COLUMNS} FROM outbox WHERE event_id = $1 AND destination_id = $2"
+    ))
+    .bind(event.id)
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query("SELECT pg_notify('elevate_outbox', '')")
+        .execute(conn)
+        .await?;
+    Ok(row.into())
+}
+
+async fn kill_pending(conn: &mut PgConnection, id: Uuid, why: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE outbox SET status = 'dead', last_error = $2
           WHERE destination_id = $1 AND status = 'pending'",
     )
     .bind(id)
+    .bind(why)
     .execute(conn)
     .await?;
-    Ok(true)
+    Ok(())
 }
 
 /// Replaces the secret; the old one keeps signing (as a second `v1=`) until `grace` ends.

@@ -12,8 +12,9 @@ use serde_json::{json, Value};
 use shared_types::api::{ErrorCode, Page};
 use shared_types::counts::{
     AbcAssignment, AbcBasis, CountApproval, CountApprovalRequest, CountApprovalResult, CountEntry,
-    CountKind, CountLine, CountLineForCreate, CountLineKey, CountLineState, CountMode,
-    CountRejection, CountSession, CountSessionDetail, CountSessionForCreate, CountStatus,
+    CountKind, CountLine, CountLineDecisionResult, CountLineDecisions, CountLineForCreate,
+    CountLineKey, CountLineRejection, CountLineState, CountLineVerdict, CountMode, CountRejection,
+    CountSession, CountSessionDetail, CountSessionForCreate, CountStatus,
 };
 use shared_types::sync::{CountLineOp, SyncOp};
 use sqlx::PgConnection;
@@ -63,6 +64,10 @@ pub fn router() -> OpenApiRouter<AppState> {
             routes!(request_count_approval),
         ))
         .routes(guarded(Permission::CountApprove, routes!(reject_count)))
+        .routes(guarded(
+            Permission::CountApprove,
+            routes!(decide_count_lines),
+        ))
 }
 
 fn pct(v: Option<Decimal>, default: i64) -> ApiResult<Decimal> {
@@ -240,8 +245,23 @@ pub(crate) async fn lines(
     session: &CountSession,
     reveal: bool,
 ) -> ApiResult<Vec<(CountLine, Option<crate::domain::count::Reconciled>)>> {
+    Ok(lines_with_entries(conn, session, reveal)
+        .await?
+        .into_iter()
+        .map(|(l, r, _)| (l, r))
+        .collect())
+}
+
+/// [`lines`], with how many entries each line's bin has (a rejection holds until
+/// that number grows).
+pub(crate) async fn lines_with_entries(
+    conn: &mut PgConnection,
+    session: &CountSession,
+    reveal: bool,
+) -> ApiResult<Vec<(CountLine, Option<crate::domain::count::Reconciled>, i64)>> {
     let bins = db::counts::session_entries(&mut *conn, session.id).await?;
     let posted = db::counts::postings(&mut *conn, session.id).await?;
+    let rejected = db::counts::rejections(&mut *conn, session.id).await?;
     let mut out = Vec::new();
     for b in bins {
         let Some(r) = reconcile(&b.entries, session.mode) else {
@@ -249,6 +269,16 @@ pub(crate) async fn lines(
         };
         let key = (b.location_id, b.product_id, b.lot_id);
         let posting = posted.get(&key);
+        let entries = b.entries.len() as i64;
+        let rejection = rejected
+            .get(&key)
+            .filter(|x| posting.is_none() && x.entries == entries)
+            .map(|x| CountLineRejection {
+                reason: x.reason.clone(),
+                rejected_by: x.rejected_by,
+                rejected_by_name: x.rejected_by_name.clone(),
+                rejected_at: x.rejected_at,
+            });
         let within = within_tolerance(
             r.adjustment,
             r.expected,
@@ -262,6 +292,8 @@ pub(crate) async fn lines(
             lot_id: b.lot_id,
             state: if posting.is_some() {
                 CountLineState::Posted
+            } else if rejection.is_some() {
+                CountLineState::Rejected
             } else {
                 r.state
             },
@@ -272,8 +304,9 @@ pub(crate) async fn lines(
             variance_value: reveal.then(|| crate::domain::valuation::round(r.adjustment * b.cost)),
             within_tolerance: within,
             move_id: posting.copied().flatten(),
+            rejection,
         };
-        out.push((line, Some(r)));
+        out.push((line, Some(r), entries));
     }
     Ok(out)
 }
@@ -507,58 +540,7 @@ pub(crate) async fn approve_count(
             pending.push(line);
             continue;
         }
-        let mut move_id = None;
-        let mut value = Decimal::ZERO;
-        if !r.adjustment.is_zero() {
-            let lot = match line.lot_id {
-                Some(l) => db::counts::lot_code(tx.conn(), l).await?,
-                None => None,
-            };
-            let (from, to) = if r.adjustment < Decimal::ZERO {
-                (line.location_id, loss)
-            } else {
-                (loss, line.location_id)
-            };
-            let req = MoveRequest {
-                product_id: line.product_id,
-                qty: r.adjustment.abs(),
-                from_location_id: from,
-                to_location_id: to,
-                lot,
-                lot_expiry: None,
-                unit_cost: None,
-                reason: reason.clone(),
-                reference: Some(format!("count:{}", session.id)),
-                user_id: Some(user),
-                device_id: None,
-                client_op_id: None,
-            };
-            let mv = db::stock::apply_move(tx.conn(), &req).await?;
-            value = if r.adjustment < Decimal::ZERO {
-                -mv.value
-            } else {
-                mv.value
-            };
-            move_id = Some(mv.id);
-        }
-        db::counts::insert_posting(
-            tx.conn(),
-            &NewPosting {
-                session_id: session.id,
-                location_id: line.location_id,
-                product_id: line.product_id,
-                lot_id: line.lot_id,
-                counted_qty: r.counted,
-                expected_qty: r.expected,
-                adjustment: r.adjustment,
-                value,
-                within_tolerance: line.within_tolerance,
-                reason_code: reason.clone(),
-                move_id,
-            },
-            user,
-        )
-        .await?;
+        let (move_id, value) = post_line(tx.conn(), &session, &line, &r, &reason, loss, user).await?;
         total_value += value;
         line.state = CountLineState::Posted;
         line.move_id = move_id;
@@ -603,6 +585,333 @@ pub(crate) async fn approve_count(
         pending,
         adjustment_value: total_value,
     }))
+}
+
+/// Posts one agreed line: an adjustment move between the bin and the inventory-loss
+/// location (none when nothing differs) and the posting row. Answers the move and
+/// its signed value.
+async fn post_line(
+    conn: &mut PgConnection,
+    session: &CountSession,
+    line: &CountLine,
+    r: &crate::domain::count::Reconciled,
+    reason: &str,
+    loss: Uuid,
+    user: Uuid,
+) -> ApiResult<(Option<Uuid>, Decimal)> {
+    let mut move_id = None;
+    let mut value = Decimal::ZERO;
+    if !r.adjustment.is_zero() {
+        let lot = match line.lot_id {
+            Some(l) => db::counts::lot_code(&mut *conn, l).await?,
+            None => None,
+        };
+        let (from, to) = if r.adjustment < Decimal::ZERO {
+            (line.location_id, loss)
+        } else {
+            (loss, line.location_id)
+        };
+        let req = MoveRequest {
+            product_id: line.product_id,
+            qty: r.adjustment.abs(),
+            from_location_id: from,
+            to_location_id: to,
+            lot,
+            lot_expiry: None,
+            unit_cost: None,
+            reason: reason.to_owned(),
+            reference: Some(format!("count:{}", session.id)),
+            user_id: Some(user),
+            device_id: None,
+            client_op_id: None,
+        };
+        let mv = db::stock::apply_move(&mut *conn, &req).await?;
+        value = if r.adjustment < Decimal::ZERO {
+            -mv.value
+        } else {
+            mv.value
+        };
+        move_id = Some(mv.id);
+    }
+    db::counts::insert_posting(
+        conn,
+        &NewPosting {
+            session_id: session.id,
+            location_id: line.location_id,
+            product_id: line.product_id,
+            lot_id: line.lot_id,
+            counted_qty: r.counted,
+            expected_qty: r.expected,
+            adjustment: r.adjustment,
+            value,
+            within_tolerance: line.within_tolerance,
+            reason_code: reason.to_owned(),
+            move_id,
+        },
+        user,
+    )
+    .await?;
+    Ok((move_id, value))
+}
+
+/// Decide count lines one by one: each named line is approved (its adjustment
+/// posts, whatever its tolerance) or rejected with a reason (nothing posts; the
+/// line, the reason and the manager are recorded, and the counter is told). All
+/// decisions apply together or none does. A rejected line can be decided again
+/// once it is recounted. Accepts `Idempotency-Key`.
+#[utoipa::path(post, path = "/api/v1/counts/{id}/decisions", tag = "counting",
+    security(("bearer" = [])), request_body = CountLineDecisions,
+    params(("id" = Uuid, Path, description = "Count session id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    responses((status = 200, body = CountLineDecisionResult), ErrorResponses))]
+async fn decide_count_lines(
+    mut tx: TenantTx,
+    headers: HeaderMap,
+    AppPath(id): AppPath<Uuid>,
+    AppJson(input): AppJson<CountLineDecisions>,
+) -> ApiResult<Response> {
+    tx.ctx.require(Permission::CountApprove)?;
+    let key = idempotency::key_from_headers(&headers)?;
+    if let Some(replay) =
+        idempotency::begin(&mut tx, key.as_deref(), &format!("count.decisions:{id}"), &input)
+            .await?
+    {
+        return Ok(replay);
+    }
+    let user = tx.ctx.user_id;
+    let out = decide_lines(tx.conn(), id, user, &input).await?;
+    let resp = idempotency::finish(&mut tx, key.as_deref(), StatusCode::OK, &out).await?;
+    tx.commit().await?;
+    Ok(resp)
+}
+
+/// Applies per-line decisions in the caller's transaction (the API and the web view).
+pub(crate) async fn decide_lines(
+    conn: &mut PgConnection,
+    id: Uuid,
+    user: Uuid,
+    input: &CountLineDecisions,
+) -> ApiResult<CountLineDecisionResult> {
+    if input.decisions.is_empty() {
+        return Err(ApiError::validation(
+            "decisions",
+            "Name at least one line to decide.",
+        ));
+    }
+    if input.decisions.len() > 1000 {
+        return Err(ApiError::validation(
+            "decisions",
+            "At most 1000 lines at a time.",
+        ));
+    }
+    let reason_code = label(
+        "reason_code",
+        input.reason_code.as_deref().unwrap_or("count_adjustment"),
+        100,
+    )?;
+    let mut wanted: HashMap<CountLineKey, (CountLineVerdict, Option<String>)> = HashMap::new();
+    for d in &input.decisions {
+        let key = CountLineKey {
+            location_id: d.location_id,
+            product_id: d.product_id,
+            lot_id: d.lot_id,
+        };
+        let reason = match d.decision {
+            CountLineVerdict::Reject => Some(label(
+                "reason",
+                d.reason.as_deref().unwrap_or_default(),
+                500,
+            )?),
+            CountLineVerdict::Approve => None,
+        };
+        if wanted.insert(key, (d.decision, reason)).is_some() {
+            return Err(ApiError::validation(
+                "decisions",
+                "A line is named twice.",
+            ));
+        }
+    }
+    // The session row lock serializes decisions on one session.
+    let session = db::counts::get_session(&mut *conn, id, true)
+        .await?
+        .ok_or_else(|| ApiError::not_found("count session"))?;
+    if session.status == CountStatus::Closed {
+        return Err(ApiError::conflict("status", "The count session is closed."));
+    }
+    let all = lines_with_entries(&mut *conn, &session, true).await?;
+    let found = all
+        .iter()
+        .filter(|(l, _, _)| {
+            wanted.contains_key(&CountLineKey {
+                location_id: l.location_id,
+                product_id: l.product_id,
+                lot_id: l.lot_id,
+            })
+        })
+        .count();
+    if found != wanted.len() {
+        return Err(ApiError::validation(
+            "decisions",
+            "A named line was not counted in this session.",
+        ));
+    }
+    let loss = db::counts::loss_location(&mut *conn)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("tenant has no inventory-loss location"))?;
+    let (mut posted, mut rejected, mut pending) = (Vec::new(), Vec::new(), Vec::new());
+    let mut total_value = Decimal::ZERO;
+    for (mut line, r, entries) in all {
+        let Some(r) = r else { continue };
+        let key = CountLineKey {
+            location_id: line.location_id,
+            product_id: line.product_id,
+            lot_id: line.lot_id,
+        };
+        let Some((verdict, reason)) = wanted.get(&key) else {
+            if matches!(
+                line.state,
+                CountLineState::Agreed
+                    | CountLineState::Disagree
+                    | CountLineState::SnapshotConflict
+            ) {
+                pending.push(line);
+            }
+            continue;
+        };
+        match (line.state, verdict) {
+            (CountLineState::Posted, _) => {
+                return Err(ApiError::conflict(
+                    "decisions",
+                    format!("The line at {} was already posted.", line.location_path),
+                ));
+            }
+            (CountLineState::Rejected, _) => {
+                return Err(ApiError::conflict(
+                    "decisions",
+                    format!(
+                        "The line at {} was rejected; it can be decided again after a recount.",
+                        line.location_path
+                    ),
+                ));
+            }
+            (CountLineState::Disagree | CountLineState::SnapshotConflict, CountLineVerdict::Approve) => {
+                return Err(ApiError::conflict(
+                    "decisions",
+                    format!(
+                        "The line at {} needs a recount before it can be approved.",
+                        line.location_path
+                    ),
+                ));
+            }
+            (_, CountLineVerdict::Approve) => {
+                let (move_id, value) =
+                    post_line(&mut *conn, &session, &line, &r, &reason_code, loss, user).await?;
+                total_value += value;
+                line.state = CountLineState::Posted;
+                line.move_id = move_id;
+                line.variance_value = Some(value);
+                posted.push(line);
+            }
+            (_, CountLineVerdict::Reject) => {
+                let reason = reason.clone().unwrap_or_default();
+                let at = db::counts::insert_rejection(
+                    &mut *conn,
+                    &db::counts::NewRejection {
+                        session_id: session.id,
+                        location_id: line.location_id,
+                        product_id: line.product_id,
+                        lot_id: line.lot_id,
+                        counted_qty: r.counted,
+                        expected_qty: r.expected,
+                        adjustment: r.adjustment,
+                        entries,
+                        reason: &reason,
+                    },
+                    user,
+                )
+                .await?;
+                let name = db::users::get(&mut *conn, user)
+                    .await?
+                    .map(|u| u.display_name);
+                line.state = CountLineState::Rejected;
+                line.rejection = Some(CountLineRejection {
+                    reason,
+                    rejected_by: user,
+                    rejected_by_name: name,
+                    rejected_at: at,
+                });
+                rejected.push(line);
+            }
+        }
+    }
+    let products: Vec<Uuid> = posted
+        .iter()
+        .filter(|l| l.move_id.is_some())
+        .map(|l| l.product_id)
+        .collect();
+    db::reorder::after_moves(&mut *conn, Some(user), &products).await?;
+    if !posted.is_empty() {
+        db::events::append(
+            &mut *conn,
+            Some(user),
+            db::events::NewEvent::new("count.approved")
+                .subject("count_session", session.id)
+                .data(json!({
+                    "posted": posted.len(), "pending": pending.len(),
+                    "adjustment_value": total_value, "reason_code": reason_code,
+                    "warehouse_id": session.warehouse_id,
+                })),
+        )
+        .await?;
+    }
+    let mut reasons: Vec<&str> = Vec::new();
+    if !rejected.is_empty() {
+        let detail: Vec<Value> = rejected
+            .iter()
+            .map(|l| {
+                let reason = l.rejection.as_ref().map(|x| x.reason.as_str());
+                if let Some(r) = reason {
+                    if !reasons.contains(&r) {
+                        reasons.push(r);
+                    }
+                }
+                json!({
+                    "location_id": l.location_id, "product_id": l.product_id,
+                    "lot_id": l.lot_id, "reason": reason,
+                })
+            })
+            .collect();
+        db::events::append(
+            &mut *conn,
+            Some(user),
+            db::events::NewEvent::new("count.lines_rejected")
+                .subject("count_session", session.id)
+                .data(json!({
+                    "rejected": detail.len(), "lines": detail,
+                    "warehouse_id": session.warehouse_id,
+                })),
+        )
+        .await?;
+    }
+    let decision = match (posted.is_empty(), rejected.is_empty(), pending.is_empty()) {
+        (false, true, true) => "approved",
+        (true, false, _) => "rejected",
+        _ => "partly approved",
+    };
+    let mut extra = json!({
+        "posted": posted.len(), "rejected": rejected.len(), "pending": pending.len(),
+        "adjustment_value": total_value,
+    });
+    if !reasons.is_empty() {
+        extra["reason"] = Value::String(reasons.join("; "));
+    }
+    decide_open_request(&mut *conn, &session, user, decision, extra).await?;
+    Ok(CountLineDecisionResult {
+        posted,
+        rejected,
+        pending,
+        adjustment_value: total_value,
+    })
 }
 
 /// Close a session: no more counts are accepted; unapproved variances post nothing.

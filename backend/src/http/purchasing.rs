@@ -562,7 +562,7 @@ async fn get_order(
 #[utoipa::path(post, path = "/api/v1/purchase-orders/{id}/confirm", tag = "purchasing",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Purchase order id")),
     responses((status = 200, body = PurchaseOrder), ErrorResponses))]
-async fn confirm_order(
+pub(crate) async fn confirm_order(
     mut tx: TenantTx,
     AppPath(id): AppPath<Uuid>,
 ) -> ApiResult<AppJson<PurchaseOrder>> {

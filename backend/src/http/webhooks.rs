@@ -5,7 +5,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use shared_types::api::Page;
 use shared_types::events::{
-    WebhookDelivery, WebhookForCreate, WebhookSubscription, WebhookWithSecret,
+    WebhookDelivery, WebhookForCreate, WebhookSubscription, WebhookUpdate, WebhookWithSecret,
 };
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -30,8 +30,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         ))
         .routes(guarded(
             Permission::WebhooksManage,
-            routes!(get_webhook, delete_webhook),
+            routes!(get_webhook, delete_webhook, update_webhook),
         ))
+        .routes(guarded(Permission::WebhooksManage, routes!(test_webhook)))
         .routes(guarded(Permission::WebhooksManage, routes!(rotate_secret)))
         .routes(guarded(
             Permission::WebhooksManage,
@@ -102,6 +103,18 @@ async fn create_webhook(
     {
         return Ok(replay);
     }
+    let out = create(&mut tx, &input).await?;
+    let resp = idempotency::finish(&mut tx, key.as_deref(), StatusCode::CREATED, &out).await?;
+    tx.commit().await?;
+    Ok(resp)
+}
+
+/// Creates a checked subscription in the caller's transaction (the API and the web view).
+pub(crate) async fn create(
+    tx: &mut TenantTx,
+    input: &WebhookForCreate,
+) -> ApiResult<WebhookWithSecret> {
+    validate(input)?;
     let secret = new_secret();
     let user = tx.ctx.user_id;
     let sub = db::webhooks::create(
@@ -121,13 +134,10 @@ async fn create_webhook(
             .data(serde_json::json!({ "url": sub.url, "event_types": sub.event_types })),
     )
     .await?;
-    let out = WebhookWithSecret {
+    Ok(WebhookWithSecret {
         subscription: sub,
         secret,
-    };
-    let resp = idempotency::finish(&mut tx, key.as_deref(), StatusCode::CREATED, &out).await?;
-    tx.commit().await?;
-    Ok(resp)
+    })
 }
 
 /// The tenant's webhook subscriptions, newest first.
@@ -164,13 +174,18 @@ async fn get_webhook(
     Ok(AppJson(sub))
 }
 
-/// Stop a subscription. Pending deliveries become dead letters; the log is kept.
+/// Delete a subscription: deliveries stop, pending ones become dead letters, and it
+/// leaves the list (its delivery log is kept). To pause instead, `PATCH` it with
+/// `is_active: false`.
 #[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "webhooks",
     security(("bearer" = [])), params(("id" = Uuid, Path, description = "Subscription id")),
-    responses((status = 204, description = "Stopped"), ErrorResponses))]
-async fn delete_webhook(mut tx: TenantTx, AppPath(id): AppPath<Uuid>) -> ApiResult<StatusCode> {
+    responses((status = 204, description = "Deleted"), ErrorResponses))]
+pub(crate) async fn delete_webhook(
+    mut tx: TenantTx,
+    AppPath(id): AppPath<Uuid>,
+) -> ApiResult<StatusCode> {
     tx.ctx.require(Permission::WebhooksManage)?;
-    if !db::webhooks::deactivate(tx.conn(), id).await? {
+    if !db::webhooks::delete(tx.conn(), id).await? {
         return Err(ApiError::not_found("webhook"));
     }
     let user = tx.ctx.user_id;
@@ -182,6 +197,111 @@ async fn delete_webhook(mut tx: TenantTx, AppPath(id): AppPath<Uuid>) -> ApiResu
     .await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Change a subscription: enable or disable it, or change its URL, event kinds or
+/// description. Disabling stops deliveries (pending ones become dead letters that
+/// can be replayed); enabling closes the circuit.
+#[utoipa::path(patch, path = "/api/v1/webhooks/{id}", tag = "webhooks",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "Subscription id")),
+    request_body = WebhookUpdate,
+    responses((status = 200, body = WebhookSubscription), ErrorResponses))]
+pub(crate) async fn update_webhook(
+    mut tx: TenantTx,
+    AppPath(id): AppPath<Uuid>,
+    AppJson(input): AppJson<WebhookUpdate>,
+) -> ApiResult<AppJson<WebhookSubscription>> {
+    tx.ctx.require(Permission::WebhooksManage)?;
+    let current = db::webhooks::get(tx.conn(), id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("webhook"))?;
+    validate(&WebhookForCreate {
+        url: input.url.clone().unwrap_or_else(|| current.url.clone()),
+        event_types: input
+            .event_types
+            .clone()
+            .unwrap_or_else(|| current.event_types.clone()),
+        description: input.description.clone(),
+    })?;
+    db::webhooks::update_fields(
+        tx.conn(),
+        id,
+        input.url.as_deref().map(str::trim),
+        input.event_types.as_deref(),
+        input.description.as_deref(),
+    )
+    .await?;
+    if let Some(active) = input.is_active {
+        db::webhooks::set_active(tx.conn(), id, active).await?;
+    }
+    let sub = db::webhooks::get(tx.conn(), id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("webhook"))?;
+    let user = tx.ctx.user_id;
+    let kind = match input.is_active {
+        Some(true) if !current.is_active => "webhook.enabled",
+        Some(false) if current.is_active => "webhook.disabled",
+        _ => "webhook.updated",
+    };
+    db::events::append(
+        tx.conn(),
+        Some(user),
+        NewEvent::new(kind)
+            .subject("webhook", id)
+            .data(serde_json::json!({
+                "url": sub.url, "event_types": sub.event_types, "is_active": sub.is_active,
+            })),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(AppJson(sub))
+}
+
+/// Send a test: a `webhook.test` event delivered to this subscription only (signed
+/// like any delivery; it shows in the delivery log). The subscription must be active.
+#[utoipa::path(post, path = "/api/v1/webhooks/{id}/test", tag = "webhooks",
+    security(("bearer" = [])), params(("id" = Uuid, Path, description = "Subscription id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    responses((status = 202, body = WebhookDelivery), ErrorResponses))]
+async fn test_webhook(
+    mut tx: TenantTx,
+    headers: HeaderMap,
+    AppPath(id): AppPath<Uuid>,
+) -> ApiResult<Response> {
+    tx.ctx.require(Permission::WebhooksManage)?;
+    let key = idempotency::key_from_headers(&headers)?;
+    if let Some(replay) = idempotency::begin(&mut tx, key.as_deref(), "webhook.test", &id).await? {
+        return Ok(replay);
+    }
+    let d = send_test(&mut tx, id).await?;
+    let resp = idempotency::finish(&mut tx, key.as_deref(), StatusCode::ACCEPTED, &d).await?;
+    tx.commit().await?;
+    Ok(resp)
+}
+
+/// Queues a test delivery in the caller's transaction (the API and the web view).
+pub(crate) async fn send_test(tx: &mut TenantTx, id: Uuid) -> ApiResult<WebhookDelivery> {
+    let sub = db::webhooks::get(tx.conn(), id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("webhook"))?;
+    if !sub.is_active {
+        return Err(ApiError::conflict(
+            "is_active",
+            "The subscription is disabled: enable it to send a test.",
+        ));
+    }
+    let user = tx.ctx.user_id;
+    let event = db::events::append(
+        tx.conn(),
+        Some(user),
+        NewEvent::new("webhook.test")
+            .subject("webhook", id)
+            .data(serde_json::json!({
+                "message": "Test delivery from ElevateCRM.", "url": sub.url,
+            })),
+    )
+    .await?;
+    Ok(db::webhooks::queue_only(tx.conn(), id, &event).await?)
 }
 
 /// Start a secret rotation: a new secret signs from now on, and the previous one

@@ -21,6 +21,7 @@ pub enum Nav {
     PurchaseOrders,
     Counts,
     Approvals,
+    Contacts,
     Visits,
     Notifications,
     Users,
@@ -34,7 +35,7 @@ pub enum Nav {
 }
 
 impl Nav {
-    const ALL: [Nav; 15] = [
+    const ALL: [Nav; 16] = [
         Nav::Dashboard,
         Nav::Products,
         Nav::Import,
@@ -42,6 +43,7 @@ impl Nav {
         Nav::PurchaseOrders,
         Nav::Counts,
         Nav::Approvals,
+        Nav::Contacts,
         Nav::Visits,
         Nav::Notifications,
         Nav::Users,
@@ -61,6 +63,7 @@ impl Nav {
             Nav::PurchaseOrders => "/app/purchasing/orders",
             Nav::Counts => "/app/counts",
             Nav::Approvals => "/app/approvals",
+            Nav::Contacts => "/app/contacts",
             Nav::Visits => "/app/visits",
             Nav::Notifications => "/app/notifications",
             Nav::Search => "/app/search",
@@ -82,6 +85,7 @@ impl Nav {
             Nav::PurchaseOrders => Key::NavPurchaseOrders,
             Nav::Counts => Key::NavCounts,
             Nav::Approvals => Key::NavApprovals,
+            Nav::Contacts => Key::NavContacts,
             Nav::Visits => Key::NavVisits,
             Nav::Notifications => Key::NavNotifications,
             Nav::Search => Key::SearchTitle,
@@ -97,7 +101,7 @@ impl Nav {
     fn permission(self) -> Option<Permission> {
         match self {
             Nav::Dashboard | Nav::Mfa | Nav::Search | Nav::Notifications => None,
-            Nav::Visits => Some(Permission::ContactRead),
+            Nav::Visits | Nav::Contacts => Some(Permission::ContactRead),
             Nav::Products => Some(Permission::ProductRead),
             Nav::Reorder | Nav::PurchaseOrders => Some(Permission::PurchaseRead),
             Nav::Import => Some(Permission::ProductManage),

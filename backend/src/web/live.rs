@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::db;
 use crate::domain::permissions::Permission;
 use crate::state::AppState;
-use crate::web::i18n::Lang;
+use crate::web::i18n::{Key, Lang};
 use crate::web::session::WebTx;
 use crate::web::{WebError, WebResult};
 
@@ -75,13 +75,7 @@ pub async fn on_hand(
         .filter_map(|s| s.trim().parse().ok())
         .take(200)
         .collect();
-    let user = w.ctx().user_id;
-    let lang = db::preferences::get(w.conn(), user)
-        .await?
-        .language
-        .as_deref()
-        .and_then(Lang::from_tag)
-        .unwrap_or(w.accept_lang);
+    let lang = user_lang(&mut w).await?;
     if ids.is_empty() {
         return Err(WebError::NotFound(lang));
     }
@@ -95,6 +89,66 @@ pub async fn on_hand(
             })
             .collect(),
     ))
+}
+
+/// A count session's progress as the pages show it.
+#[derive(Debug, serde::Serialize)]
+pub struct CountFigures {
+    pub counted: i64,
+    pub posted: i64,
+    /// "3 lines counted, 1 posted", in the user's language.
+    pub label: String,
+}
+
+/// `GET /app/live/counts?ids=a,b`: each count session's progress, formatted for the
+/// user (the count page and the dashboard's open-counts widget).
+pub async fn counts(
+    mut w: WebTx,
+    Query(q): Query<OnHandQuery>,
+) -> WebResult<Json<BTreeMap<Uuid, CountFigures>>> {
+    let ids: Vec<Uuid> = q
+        .ids
+        .split(',')
+        .filter_map(|s| s.trim().parse().ok())
+        .take(50)
+        .collect();
+    let lang = user_lang(&mut w).await?;
+    if ids.is_empty() {
+        return Err(WebError::NotFound(lang));
+    }
+    let rows = db::views::count_progress_of(w.conn(), &ids).await?;
+    w.commit().await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|c| {
+                let label = lang.tf(
+                    Key::CountProgress,
+                    &[
+                        ("counted", &c.counted.to_string()),
+                        ("posted", &c.posted.to_string()),
+                    ],
+                );
+                (
+                    c.session_id,
+                    CountFigures {
+                        counted: c.counted,
+                        posted: c.posted,
+                        label,
+                    },
+                )
+            })
+            .collect(),
+    ))
+}
+
+async fn user_lang(w: &mut WebTx) -> WebResult<Lang> {
+    let user = w.ctx().user_id;
+    Ok(db::preferences::get(w.conn(), user)
+        .await?
+        .language
+        .as_deref()
+        .and_then(Lang::from_tag)
+        .unwrap_or(w.accept_lang))
 }
 
 #[cfg(test)]

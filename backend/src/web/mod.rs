@@ -43,8 +43,8 @@ fn signed_in(route: MethodRouter<AppState>) -> MethodRouter<AppState> {
 /// Every `/app` route.
 pub fn router(state: AppState) -> Router<AppState> {
     use pages::{
-        admin, approvals, counts, dashboard, feed, import, login, products, purchasing, search,
-        webhooks,
+        admin, approvals, contacts, counts, dashboard, feed, import, login, products, purchasing,
+        search, webhooks,
     };
     Router::new()
         .route("/app/static/app.css", get(css))
@@ -91,6 +91,14 @@ pub fn router(state: AppState) -> Router<AppState> {
             needs(Permission::PurchaseRead, get(purchasing::order)),
         )
         .route(
+            "/app/purchasing/orders/{id}/confirm",
+            needs(Permission::PurchaseApprove, post(purchasing::confirm)),
+        )
+        .route(
+            "/app/purchasing/orders/{id}/receive",
+            needs(Permission::MoveCreate, post(purchasing::receive)),
+        )
+        .route(
             "/app/counts",
             needs(Permission::CountPerform, get(counts::list)),
         )
@@ -101,6 +109,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/app/counts/{id}/approve",
             needs(Permission::CountApprove, post(counts::approve)),
+        )
+        .route(
+            "/app/counts/{id}/decide",
+            needs(Permission::CountApprove, post(counts::decide)),
         )
         .route(
             "/app/approvals",
@@ -116,6 +128,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/app/search", signed_in(get(search::page)))
         .route(
+            "/app/contacts",
+            needs(Permission::ContactRead, get(contacts::list)),
+        )
+        .route(
+            "/app/contacts/{id}",
+            needs(Permission::ContactRead, get(contacts::detail)),
+        )
+        .route(
             "/app/visits",
             needs(Permission::ContactRead, get(feed::visits)),
         )
@@ -128,6 +148,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/app/live/on-hand",
             needs(Permission::StockRead, get(live::on_hand)),
+        )
+        .route(
+            "/app/live/counts",
+            needs(Permission::CountPerform, get(live::counts)),
         )
         .route(
             "/app/admin/users",
@@ -147,7 +171,22 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route(
             "/app/admin/webhooks",
-            needs(Permission::WebhooksManage, get(webhooks::list)),
+            needs(
+                Permission::WebhooksManage,
+                get(webhooks::list).post(webhooks::create),
+            ),
+        )
+        .route(
+            "/app/admin/webhooks/{id}/active",
+            needs(Permission::WebhooksManage, post(webhooks::set_active)),
+        )
+        .route(
+            "/app/admin/webhooks/{id}/test",
+            needs(Permission::WebhooksManage, post(webhooks::test)),
+        )
+        .route(
+            "/app/admin/webhooks/{id}/delete",
+            needs(Permission::WebhooksManage, post(webhooks::delete)),
         )
         .route(
             "/app/admin/audit",
@@ -237,31 +276,77 @@ impl IntoResponse for WebError {
             WebError::NotFound(lang) => (StatusCode::NOT_FOUND, lang, Key::ErrorNotFound),
             WebError::Api(e, lang) => {
                 let status = e.status();
-                let key = match status {
-                    StatusCode::FORBIDDEN => Key::ErrorForbidden,
-                    StatusCode::NOT_FOUND => Key::ErrorNotFound,
-                    StatusCode::TOO_MANY_REQUESTS => Key::ErrorRateLimited,
-                    s if s.is_server_error() => {
-                        // Logged once here; the page never shows the cause.
-                        tracing::error!(error = %e, "web page failed");
-                        Key::ErrorServer
-                    }
-                    _ => Key::ErrorServer,
-                };
-                (status, lang, key)
+                if status.is_server_error() {
+                    // Logged once here; the page never shows the cause.
+                    tracing::error!(error = %e, "web page failed");
+                }
+                let key = error_key(status, e.code());
+                let detail = e
+                    .field()
+                    .filter(|_| status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::CONFLICT)
+                    .map(|f| lang.tf(Key::ErrorField, &[("field", field_label(lang, f))]));
+                return error_page(status, lang, key, detail);
             }
         };
-        let html = layout::bare_page(
-            lang,
-            lang.t(Key::ErrorTitle),
-            rsx! {
-                h1 { {lang.t(Key::ErrorTitle)} }
-                p { {lang.t(message)} }
-                p { a { href: "/app", {lang.t(Key::BackHome)} } }
-            },
-        );
-        (status, html).into_response()
+        error_page(status, lang, message, None)
     }
+}
+
+/// The catalogue text for an API error: by its stable code, then by its status.
+pub fn error_key(status: StatusCode, code: ErrorCode) -> Key {
+    match code {
+        ErrorCode::ValidationFailed
+        | ErrorCode::InvalidBody
+        | ErrorCode::InvalidQuery
+        | ErrorCode::InvalidPath
+        | ErrorCode::MalformedJson => Key::ErrorValidation,
+        ErrorCode::Conflict => Key::ErrorConflict,
+        ErrorCode::IdempotencyKeyReused => Key::ErrorResubmitted,
+        ErrorCode::InsufficientStock => Key::ErrorInsufficientStock,
+        ErrorCode::PayloadTooLarge => Key::ErrorTooLarge,
+        ErrorCode::Forbidden => Key::ErrorForbidden,
+        ErrorCode::NotFound | ErrorCode::RouteNotFound => Key::ErrorNotFound,
+        ErrorCode::RateLimited => Key::ErrorRateLimited,
+        ErrorCode::ServiceUnavailable | ErrorCode::Timeout => Key::ErrorUnavailable,
+        _ => match status {
+            StatusCode::FORBIDDEN => Key::ErrorForbidden,
+            StatusCode::NOT_FOUND => Key::ErrorNotFound,
+            StatusCode::TOO_MANY_REQUESTS => Key::ErrorRateLimited,
+            _ => Key::ErrorServer,
+        },
+    }
+}
+
+/// A field named by an API error, as the forms label it.
+fn field_label(lang: Lang, field: &str) -> &str {
+    let key = match field {
+        "url" => Key::ColUrl,
+        "event_types" => Key::ColEvents,
+        "description" => Key::HookDescription,
+        "is_active" => Key::ColStatus,
+        "qty" | "lines" => Key::ColQty,
+        "lot" => Key::PoLot,
+        "reason" => Key::RejectLineReason,
+        "reason_code" => Key::ReasonLabel,
+        "decisions" => Key::ColLines,
+        "status" => Key::ColStatus,
+        _ => return lang.t(Key::ErrorSomeField),
+    };
+    lang.t(key)
+}
+
+fn error_page(status: StatusCode, lang: Lang, message: Key, detail: Option<String>) -> Response {
+    let html = layout::bare_page(
+        lang,
+        lang.t(Key::ErrorTitle),
+        rsx! {
+            h1 { {lang.t(Key::ErrorTitle)} }
+            p { id: "error-message", "data-status": "{status.as_u16()}", {lang.t(message)} }
+            if let Some(d) = detail { p { id: "error-field", "{d}" } }
+            p { a { href: "/app", {lang.t(Key::BackHome)} } }
+        },
+    );
+    (status, html).into_response()
 }
 
 /// Renders the `<head>` and `<body>` element trees into a complete HTML document

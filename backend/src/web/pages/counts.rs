@@ -14,8 +14,8 @@ use dioxus::prelude::*;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use shared_types::counts::{
-    CountApproval, CountKind, CountLine, CountLineKey, CountLineState, CountMode, CountRejection,
-    CountStatus,
+    CountApproval, CountKind, CountLine, CountLineDecision, CountLineDecisions, CountLineKey,
+    CountLineState, CountLineVerdict, CountMode, CountRejection, CountStatus,
 };
 use uuid::Uuid;
 
@@ -68,6 +68,7 @@ fn state_label(s: CountLineState) -> Key {
         CountLineState::Disagree => Key::LineDisagree,
         CountLineState::SnapshotConflict => Key::LineSnapshotConflict,
         CountLineState::Posted => Key::LinePosted,
+        CountLineState::Rejected => Key::LineRejected,
     }
 }
 
@@ -77,6 +78,7 @@ fn state_id(s: CountLineState) -> &'static str {
         CountLineState::Disagree => "disagree",
         CountLineState::SnapshotConflict => "snapshot_conflict",
         CountLineState::Posted => "posted",
+        CountLineState::Rejected => "rejected",
     }
 }
 
@@ -161,6 +163,8 @@ pub struct DetailQuery {
     value: Option<String>,
     closed: Option<String>,
     rejected: Option<String>,
+    /// Lines rejected by the last per-line decision.
+    line_rejected: Option<usize>,
 }
 
 fn signed(lang: Lang, v: Decimal, decimals: Option<u32>) -> String {
@@ -249,6 +253,15 @@ pub async fn detail(
             ],
         )
     });
+    let line_rejected = q.line_rejected.map(|n| {
+        lang.tf(
+            Key::CountLinesRejected,
+            &[
+                ("rejected", &n.to_string()),
+                ("pending", &q.pending.unwrap_or(0).to_string()),
+            ],
+        )
+    });
     let closed_notice = q.closed.is_some().then(|| lang.t(Key::CountClosedNotice));
     let title = lang.tf(
         Key::CountSession,
@@ -269,8 +282,19 @@ pub async fn detail(
                     Key::ApproveLine,
                     &[("sku", &sku), ("location", &l.location_path)],
                 ),
-                needs_approval: l.state == CountLineState::Agreed && !l.within_tolerance,
+                reject_label: lang.tf(
+                    Key::RejectLine,
+                    &[("sku", &sku), ("location", &l.location_path)],
+                ),
+                can_approve: l.state == CountLineState::Agreed,
+                can_reject: matches!(
+                    l.state,
+                    CountLineState::Agreed
+                        | CountLineState::Disagree
+                        | CountLineState::SnapshotConflict
+                ),
                 reason_id: format!("reason-{}", key.replace(':', "-")),
+                reject_id: format!("reject-{}", key.replace(':', "-")),
                 key,
                 sku,
                 name,
@@ -293,6 +317,7 @@ pub async fn detail(
         p { a { href: "/app/counts", {lang.t(Key::BackToCounts)} } }
         h1 { "{title}" }
         if let Some(msg) = result { p { class: "notice", role: "status", id: "count-result", "{msg}" } }
+        if let Some(msg) = line_rejected { p { class: "notice", role: "status", id: "count-line-rejected", "{msg}" } }
         if let Some(msg) = closed_notice { p { class: "notice", role: "status", "{msg}" } }
         if q.rejected.is_some() { p { class: "notice", role: "status", id: "count-rejected", {lang.t(Key::CountRejected)} } }
         if let Some(by) = &request {
@@ -319,7 +344,7 @@ pub async fn detail(
             dt { {lang.t(Key::ColMode)} } dd { {lang.t(mode_label(session.mode))} }
             dt { {lang.t(Key::ColStatus)} } dd { id: "count-status", {lang.t(status_label(session.status))} }
             dt { {lang.t(Key::ColTolerance)} } dd { "{tolerance}" }
-            dt { {lang.t(Key::ColLines)} } dd { id: "count-progress", "{progress}" }
+            dt { {lang.t(Key::ColLines)} } dd { id: "count-progress", "data-live-count-progress": "{session.id}", "{progress}" }
         }
         if lines.is_empty() {
             p { class: "muted", {lang.t(Key::NoCountLines)} }
@@ -349,6 +374,12 @@ pub async fn detail(
                                 td { class: "num", {r.line.variance_value.map(|v| format!("{} {currency}", signed(lang, v, Some(2)))).unwrap_or_default()} }
                                 td { class: "wrap",
                                     span { class: "line-state", {lang.t(state_label(r.line.state))} }
+                                    if let Some(x) = &r.line.rejection {
+                                        br {}
+                                        span { class: "muted rejection",
+                                            {lang.tf(Key::RejectedBy, &[("name", x.rejected_by_name.as_deref().unwrap_or("—")), ("reason", &x.reason)])}
+                                        }
+                                    }
                                     if r.line.state == CountLineState::Agreed {
                                         br {}
                                         span { class: if r.line.within_tolerance { "muted" } else { "error" },
@@ -357,13 +388,27 @@ pub async fn detail(
                                     }
                                 }
                                 if open && can_approve {
-                                    td {
-                                        if r.needs_approval {
-                                            form { class: "inline-form line-approve", method: "post", action: "/app/counts/{session.id}/approve",
+                                    td { class: "line-actions",
+                                        if r.can_approve {
+                                            form { class: "inline-form line-approve", method: "post", action: "/app/counts/{session.id}/decide",
                                                 CsrfField { token: csrf.clone() }
                                                 input { r#type: "hidden", name: "line", value: "{r.key}" }
+                                                input { r#type: "hidden", name: "decision", value: "approve" }
                                                 {reason_select(r.reason_id.clone())}
                                                 button { r#type: "submit", "aria-label": "{r.label}", title: "{r.label}", {lang.t(Key::Approve)} }
+                                            }
+                                        }
+                                        if r.can_reject {
+                                            details { class: "line-reject",
+                                                summary { "aria-label": "{r.reject_label}", {lang.t(Key::RejectEllipsis)} }
+                                                form { class: "stack", method: "post", action: "/app/counts/{session.id}/decide",
+                                                    CsrfField { token: csrf.clone() }
+                                                    input { r#type: "hidden", name: "line", value: "{r.key}" }
+                                                    input { r#type: "hidden", name: "decision", value: "reject" }
+                                                    label { r#for: "{r.reject_id}", {lang.t(Key::RejectLineReason)} }
+                                                    input { id: "{r.reject_id}", name: "reason", required: true, maxlength: "500", autocomplete: "off" }
+                                                    button { r#type: "submit", class: "danger", "aria-label": "{r.reject_label}", {lang.t(Key::Reject)} }
+                                                }
                                             }
                                         }
                                     }
@@ -374,7 +419,7 @@ pub async fn detail(
                 }
             })}
         }
-        if open && can_approve && posted_n < lines.len() {
+        if open && can_approve && lines.iter().any(|l| l.state == CountLineState::Agreed) {
             form { class: "inline-form", method: "post", action: "/app/counts/{session.id}/approve", id: "approve-all",
                 CsrfField { token: csrf.clone() }
                 input { r#type: "hidden", name: "all", value: "1" }
@@ -399,8 +444,11 @@ struct LineRow {
     sku: String,
     name: String,
     label: String,
-    needs_approval: bool,
+    reject_label: String,
+    can_approve: bool,
+    can_reject: bool,
     reason_id: String,
+    reject_id: String,
 }
 
 #[derive(Deserialize)]
@@ -445,6 +493,71 @@ pub async fn approve(
         result.pending.len(),
         encode(&result.adjustment_value.to_string())
     );
+    Ok(Redirect::to(&to).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DecideForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+    #[serde(default)]
+    line: String,
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    reason_code: Option<String>,
+}
+
+/// `POST /app/counts/{id}/decide`: approves or rejects (with a reason) one line,
+/// through the same code as `POST /api/v1/counts/{id}/decisions`.
+pub async fn decide(
+    headers: HeaderMap,
+    mut w: WebTx,
+    Path(id): Path<Uuid>,
+    Form(f): Form<DecideForm>,
+) -> WebResult<Response> {
+    let lang = w.accept_lang;
+    require_csrf(&headers, &f.csrf, lang)?;
+    let key = parse_line_key(&f.line).ok_or(WebError::NotFound(lang))?;
+    let decision = match f.decision.as_str() {
+        "approve" => CountLineVerdict::Approve,
+        "reject" => CountLineVerdict::Reject,
+        _ => return Err(WebError::NotFound(lang)),
+    };
+    let reason_code = f
+        .reason_code
+        .filter(|r| REASONS.iter().any(|(c, _)| c == r));
+    let input = CountLineDecisions {
+        decisions: vec![CountLineDecision {
+            location_id: key.location_id,
+            product_id: key.product_id,
+            lot_id: key.lot_id,
+            decision,
+            reason: f.reason.map(|r| r.trim().to_owned()),
+        }],
+        reason_code,
+    };
+    let user = w.ctx().user_id;
+    let result = crate::http::counts::decide_lines(w.conn(), id, user, &input)
+        .await
+        .map_err(|e| WebError::from_api(e, lang))?;
+    w.commit().await?;
+    let to = if result.rejected.is_empty() {
+        format!(
+            "/app/counts/{id}?posted={}&pending={}&value={}",
+            result.posted.len(),
+            result.pending.len(),
+            encode(&result.adjustment_value.to_string())
+        )
+    } else {
+        format!(
+            "/app/counts/{id}?line_rejected={}&pending={}",
+            result.rejected.len(),
+            result.pending.len()
+        )
+    };
     Ok(Redirect::to(&to).into_response())
 }
 

@@ -324,7 +324,7 @@ fn pipeline(lang: Lang, d: &WidgetData) -> Element {
 }
 
 /// A lifecycle stage in the user's language.
-fn stage_label(lang: Lang, stage: &str) -> &'static str {
+pub fn stage_label(lang: Lang, stage: &str) -> &'static str {
     lang.t(match stage {
         "subscriber" => Key::StageSubscriber,
         "lead" => Key::StageLead,
@@ -378,8 +378,8 @@ fn count_row(lang: Lang, c: &db::views::CountProgress) -> Element {
     rsx! {
         li { "data-count": "{c.session_id}",
             a { href: "/app/counts/{c.session_id}", "{c.warehouse} · {when(lang, c.created_at)}" }
-            progress { max: "{max}", value: "{c.posted}", "aria-label": "{label}", "{c.posted}/{max}" }
-            span { class: "muted", "{label}" }
+            progress { max: "{max}", value: "{c.posted}", "aria-label": "{label}", "data-live-count-bar": "{c.session_id}", "{c.posted}/{max}" }
+            span { class: "muted", "data-live-count-progress": "{c.session_id}", "{label}" }
         }
     }
 }

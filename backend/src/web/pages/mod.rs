@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod approvals;
+pub mod contacts;
 pub mod counts;
 pub mod dashboard;
 pub mod feed;

@@ -5,20 +5,23 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use dioxus::prelude::*;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use shared_types::purchasing::{
-    PurchaseOrder, PurchaseOrderStatus, ReorderSuggestion, SuggestionApproval,
+    PurchaseOrder, PurchaseOrderStatus, ReceiptForCreate, ReceiptLineForCreate, ReorderSuggestion,
+    SuggestionApproval,
 };
 use uuid::Uuid;
 
 use crate::db;
 use crate::domain::permissions::Permission;
 use crate::error::ApiError;
+use crate::http::extract::AppPath;
+use crate::http::idempotency;
 use crate::web::i18n::{Key, Lang};
 use crate::web::layout::{app_page, CsrfField, Nav, Shell};
 use crate::web::pages::{encode, pager, table_region, when};
@@ -350,6 +353,20 @@ pub async fn orders(mut w: WebTx, Query(q): Query<OrdersQuery>) -> WebResult<Res
 pub struct OrderQuery {
     #[serde(default)]
     created: Option<String>,
+    #[serde(default)]
+    confirmed: Option<String>,
+    /// Lines booked by the last receipt.
+    #[serde(default)]
+    received: Option<usize>,
+}
+
+/// One line of the receive form.
+struct ReceiveRow {
+    id: Uuid,
+    sku: String,
+    label: String,
+    open: Decimal,
+    tracked: bool,
 }
 
 /// `GET /app/purchasing/orders/{id}`
@@ -368,16 +385,43 @@ pub async fn order(
             .bind(po.location_id)
             .fetch_optional(w.conn())
             .await?;
-    let products: HashMap<Uuid, String> = {
-        let ids: Vec<Uuid> = po.lines.iter().map(|l| l.product_id).collect();
-        let rows: Vec<(Uuid, String)> =
-            sqlx::query_as("SELECT id, name FROM products WHERE id = ANY($1)")
+    let ids: Vec<Uuid> = po.lines.iter().map(|l| l.product_id).collect();
+    let products: HashMap<Uuid, (String, bool)> = {
+        let rows: Vec<(Uuid, String, String)> =
+            sqlx::query_as("SELECT id, name, tracking FROM products WHERE id = ANY($1)")
                 .bind(&ids)
                 .fetch_all(w.conn())
                 .await?;
-        rows.into_iter().collect()
+        rows.into_iter()
+            .map(|(id, name, tracking)| (id, (name, tracking != "none")))
+            .collect()
     };
+    let on_hand = db::views::on_hand_of(w.conn(), &ids).await?;
+    let can_confirm = po.status == PurchaseOrderStatus::Draft
+        && w.ctx().can(Permission::PurchaseApprove);
+    let can_receive = matches!(
+        po.status,
+        PurchaseOrderStatus::Confirmed | PurchaseOrderStatus::PartiallyReceived
+    ) && w.ctx().can(Permission::MoveCreate);
     w.commit().await?;
+    let receive_rows: Vec<ReceiveRow> = po
+        .lines
+        .iter()
+        .filter(|l| l.received_qty < l.qty)
+        .map(|l| ReceiveRow {
+            id: l.id,
+            sku: l.sku.clone(),
+            label: lang.tf(Key::ReceiveQtyOf, &[("sku", &l.sku)]),
+            open: l.qty - l.received_qty,
+            tracked: products.get(&l.product_id).is_some_and(|p| p.1),
+        })
+        .collect();
+    let confirmed = q.confirmed.is_some().then(|| lang.t(Key::PoConfirmedNotice));
+    let received = q
+        .received
+        .map(|n| lang.tf(Key::PoReceivedNotice, &[("lines", &n.to_string())]));
+    let csrf = shell.csrf.clone();
+    let receipt_key = Uuid::new_v4();
     let created = q
         .created
         .is_some()
@@ -387,9 +431,11 @@ pub async fn order(
         p { a { href: "/app/purchasing/orders", {lang.t(Key::BackToOrders)} } }
         h1 { "{title}" }
         if let Some(msg) = created { p { class: "notice", role: "status", id: "po-created", "{msg}" } }
+        if let Some(msg) = confirmed { p { class: "notice", role: "status", id: "po-confirmed", "{msg}" } }
+        if let Some(msg) = received { p { class: "notice", role: "status", id: "po-received", "{msg}" } }
         dl { class: "facts", id: "po-facts",
             dt { {lang.t(Key::ColReference)} } dd { id: "po-reference", "{po.reference}" }
-            dt { {lang.t(Key::ColStatus)} } dd { id: "po-status", {lang.t(status_label(po.status))} }
+            dt { {lang.t(Key::ColStatus)} } dd { id: "po-status", "data-status": "{status_param(po.status)}", {lang.t(status_label(po.status))} }
             dt { {lang.t(Key::ColSupplier)} } dd { "{po.supplier_name}" }
             dt { {lang.t(Key::PoDeliverTo)} } dd { {deliver_to.unwrap_or_default()} }
             dt { {lang.t(Key::ColTotal)} } dd { "{lang.number(po.total, 2)} {po.currency}" }
@@ -408,21 +454,73 @@ pub async fn order(
                     th { scope: "col", class: "num", {lang.t(Key::ColQty)} }
                     th { scope: "col", class: "num", {lang.t(Key::ColUnitPrice)} }
                     th { scope: "col", class: "num", {lang.t(Key::ColReceived)} }
+                    th { scope: "col", class: "num", {lang.t(Key::ColOnHand)} }
                 } }
                 tbody {
                     for l in po.lines.iter() {
-                        tr { "data-product": "{l.product_id}",
+                        tr { "data-product": "{l.product_id}", "data-line": "{l.id}",
                             td { class: "num", "{l.line_no}" }
                             td { a { href: "/app/inventory/products/{l.product_id}", "{l.sku}" } }
-                            td { class: "wrap", {products.get(&l.product_id).cloned().unwrap_or_default()} }
+                            td { class: "wrap", {products.get(&l.product_id).map(|p| p.0.clone()).unwrap_or_default()} }
                             td { class: "num qty", {lang.qty(l.qty)} }
                             td { class: "num", "{lang.number(l.unit_price, 2)} {po.currency}" }
-                            td { class: "num", {lang.qty(l.received_qty)} }
+                            td { class: "num received", {lang.qty(l.received_qty)} }
+                            td { class: "num on-hand", "data-live-product": "{l.product_id}",
+                                {lang.qty(on_hand.get(&l.product_id).copied().unwrap_or_default())}
+                            }
                         }
                     }
                 }
             }
         })}
+        if can_confirm {
+            form { class: "inline-form", method: "post", action: "/app/purchasing/orders/{po.id}/confirm", id: "po-confirm",
+                CsrfField { token: csrf.clone() }
+                p { class: "hint", id: "po-confirm-hint", {lang.t(Key::PoConfirmHint)} }
+                button { r#type: "submit", "aria-describedby": "po-confirm-hint", {lang.t(Key::PoConfirm)} }
+            }
+        }
+        if can_receive && !receive_rows.is_empty() {
+            h2 { id: "po-receive-h", {lang.t(Key::PoReceiveTitle)} }
+            p { class: "muted", id: "po-receive-hint", {lang.t(Key::PoReceiveHint)} }
+            form { class: "stack", method: "post", action: "/app/purchasing/orders/{po.id}/receive", id: "po-receive",
+                "aria-labelledby": "po-receive-h",
+                CsrfField { token: csrf.clone() }
+                input { r#type: "hidden", name: "key", value: "{receipt_key}" }
+                {table_region(lang.t(Key::PoReceiveTitle), rsx! {
+                    table { id: "po-receive-lines",
+                        thead { tr {
+                            th { scope: "col", {lang.t(Key::ColSku)} }
+                            th { scope: "col", class: "num", {lang.t(Key::PoOpenQty)} }
+                            th { scope: "col", {lang.t(Key::PoReceiveNow)} }
+                            th { scope: "col", {lang.t(Key::PoLot)} }
+                        } }
+                        tbody {
+                            for r in receive_rows.iter() {
+                                tr { "data-line": "{r.id}",
+                                    td { "{r.sku}" }
+                                    td { class: "num", {lang.qty(r.open)} }
+                                    td {
+                                        label { r#for: "qty-{r.id}", class: "visually-hidden", "{r.label}" }
+                                        input { id: "qty-{r.id}", name: "qty_{r.id}", inputmode: "decimal", size: "8",
+                                            value: "{lang.qty(r.open)}", "aria-describedby": "po-receive-hint", autocomplete: "off" }
+                                    }
+                                    td {
+                                        if r.tracked {
+                                            label { r#for: "lot-{r.id}", class: "visually-hidden", {lang.tf(Key::PoLotOf, &[("sku", &r.sku)])} }
+                                            input { id: "lot-{r.id}", name: "lot_{r.id}", size: "10", required: true, autocomplete: "off" }
+                                        } else {
+                                            span { class: "muted", "—" }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                })}
+                button { r#type: "submit", {lang.t(Key::PoReceive)} }
+            }
+        }
     };
     Ok(app_page(&shell, &po.reference, body).into_response())
 }
@@ -439,4 +537,99 @@ mod tests {
         assert_eq!(parse_qty(Lang::En, ""), None);
         assert_eq!(parse_qty(Lang::En, "abc"), None);
     }
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmForm {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+/// `POST /app/purchasing/orders/{id}/confirm`: the same handler as
+/// `POST /api/v1/purchase-orders/{id}/confirm`.
+pub async fn confirm(
+    headers: HeaderMap,
+    w: WebTx,
+    Path(id): Path<Uuid>,
+    Form(f): Form<ConfirmForm>,
+) -> WebResult<Response> {
+    let lang = w.accept_lang;
+    require_csrf(&headers, &f.csrf, lang)?;
+    crate::http::purchasing::confirm_order(w.tx, AppPath(id))
+        .await
+        .map_err(|e| WebError::from_api(e, lang))?;
+    Ok(Redirect::to(&format!("/app/purchasing/orders/{id}?confirmed=1")).into_response())
+}
+
+/// `POST /app/purchasing/orders/{id}/receive`: fields `qty_<line id>` (blank or 0
+/// skips the line) and `lot_<line id>`; `key` makes a resubmitted form book nothing
+/// twice (the API's `Idempotency-Key`).
+pub async fn receive(
+    headers: HeaderMap,
+    mut w: WebTx,
+    Path(id): Path<Uuid>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> WebResult<Response> {
+    let lang = w.accept_lang;
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    require_csrf(&headers, field("_csrf").unwrap_or_default(), lang)?;
+    let mut lines = Vec::new();
+    for (k, v) in &fields {
+        let Some(line) = k.strip_prefix("qty_") else {
+            continue;
+        };
+        let line_id: Uuid = line.parse().map_err(|_| WebError::NotFound(lang))?;
+        if v.trim().is_empty() {
+            continue;
+        }
+        let qty = parse_qty(lang, v).ok_or_else(|| {
+            WebError::from_api(ApiError::validation("qty", "Not a number."), lang)
+        })?;
+        if qty.is_zero() {
+            continue;
+        }
+        let lot = field(&format!("lot_{line_id}"))
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned);
+        lines.push(ReceiptLineForCreate {
+            line_id,
+            qty,
+            lot,
+            lot_expiry: None,
+        });
+    }
+    let input = ReceiptForCreate {
+        received_on: None,
+        location_id: None,
+        lines,
+    };
+    let key = field("key")
+        .filter(|k| Uuid::parse_str(k).is_ok())
+        .map(|k| format!("web:{k}"));
+    let op = format!("po.receive:{id}");
+    let replay = idempotency::begin(&mut w.tx, key.as_deref(), &op, &input)
+        .await
+        .map_err(|e| WebError::from_api(e, lang))?;
+    if replay.is_some() {
+        return Ok(Redirect::to(&format!("/app/purchasing/orders/{id}")).into_response());
+    }
+    let user = w.ctx().user_id;
+    let receipt = crate::http::purchasing::receive(w.conn(), id, &input, user)
+        .await
+        .map_err(|e| WebError::from_api(e, lang))?;
+    idempotency::finish(&mut w.tx, key.as_deref(), StatusCode::CREATED, &receipt)
+        .await
+        .map_err(|e| WebError::from_api(e, lang))?;
+    w.commit().await?;
+    Ok(Redirect::to(&format!(
+        "/app/purchasing/orders/{id}?received={}",
+        receipt.lines.len()
+    ))
+    .into_response())
 }

@@ -116,7 +116,47 @@
   // the server in the user's language.
   var liveProducts = document.querySelectorAll('[data-live-product]');
   var liveCount = document.querySelector('[data-live-count]');
-  if ((liveProducts.length || liveCount) && 'WebSocket' in window) {
+  var liveProgress = document.querySelectorAll('[data-live-count-progress]');
+  if ((liveProducts.length || liveCount || liveProgress.length) && 'WebSocket' in window) {
+    var flash = function (el) {
+      el.setAttribute('data-live-updated', String(Number(el.getAttribute('data-live-updated') || 0) + 1));
+      el.classList.remove('live-flash');
+      void el.offsetWidth;
+      el.classList.add('live-flash');
+    };
+    // Count progress ("12 lines counted, 3 posted") of the sessions shown.
+    var pendingCounts = {};
+    var countTimer = null;
+    var refreshCounts = function () {
+      countTimer = null;
+      var ids = Object.keys(pendingCounts);
+      pendingCounts = {};
+      if (!ids.length) return;
+      fetch('/app/live/counts?ids=' + ids.join(','), {
+        credentials: 'same-origin', headers: { 'X-Requested-With': 'fetch' }
+      }).then(function (r) {
+        if (!r.ok) throw new Error('HTTP ' + r.status);
+        return r.json();
+      }).then(function (figures) {
+        Object.keys(figures).forEach(function (id) {
+          var f = figures[id];
+          document.querySelectorAll('[data-live-count-progress="' + id + '"]').forEach(function (el) {
+            if (el.textContent === f.label) return;
+            el.textContent = f.label;
+            flash(el);
+          });
+          document.querySelectorAll('progress[data-live-count-bar="' + id + '"]').forEach(function (el) {
+            el.max = Math.max(f.counted, 1);
+            el.value = f.posted;
+            el.setAttribute('aria-label', f.label);
+            el.textContent = f.posted + '/' + Math.max(f.counted, 1);
+          });
+        });
+      }).catch(function () {});
+    };
+    var countShown = function (id) {
+      return id && document.querySelector('[data-live-count-progress="' + id + '"]');
+    };
     var pending = {};
     var timer = null;
     var refresh = function () {
@@ -134,10 +174,7 @@
           document.querySelectorAll('[data-live-product="' + id + '"]').forEach(function (el) {
             if (el.textContent === figures[id]) return;
             el.textContent = figures[id];
-            el.setAttribute('data-live-updated', String(Number(el.getAttribute('data-live-updated') || 0) + 1));
-            el.classList.remove('live-flash');
-            void el.offsetWidth;
-            el.classList.add('live-flash');
+            flash(el);
           });
         });
       }).catch(function () {});
@@ -149,6 +186,10 @@
           pending[id] = true;
           if (!timer) timer = window.setTimeout(refresh, 150);
         }
+      }
+      if (ev.kind.indexOf('count.') === 0 && countShown(ev.subject_id)) {
+        pendingCounts[ev.subject_id] = true;
+        if (!countTimer) countTimer = window.setTimeout(refreshCounts, 150);
       }
       if (liveCount && ev.kind.indexOf('count.') === 0 &&
           ev.subject_id === liveCount.getAttribute('data-live-count')) {
@@ -168,6 +209,8 @@
           if (doc.getAttribute('data-live') === 'closed') {
             liveProducts.forEach(function (el) { pending[el.getAttribute('data-live-product')] = true; });
             refresh();
+            liveProgress.forEach(function (el) { pendingCounts[el.getAttribute('data-live-count-progress')] = true; });
+            refreshCounts();
           }
           doc.setAttribute('data-live', 'ready');
         } else if (msg.type === 'event' && msg.event) {
