@@ -59,7 +59,11 @@ async fn lines_are_approved_or_rejected_one_by_one_and_rejected_lines_post_nothi
     let p = product(&app, &fx.token, "P-1").await;
     let q = product(&app, &fx.token, "Q-1").await;
     let z = product(&app, &fx.token, "R-1").await;
-    for (prod, qty, bin) in [(&p, "20", &fx.bin_a), (&q, "5", &fx.bin_b), (&z, "8", &fx.bin_a)] {
+    for (prod, qty, bin) in [
+        (&p, "20", &fx.bin_a),
+        (&q, "5", &fx.bin_b),
+        (&z, "8", &fx.bin_a),
+    ] {
         let m = mv(
             &app,
             &fx.token,
@@ -96,7 +100,11 @@ async fn lines_are_approved_or_rejected_one_by_one_and_rejected_lines_post_nothi
 
     // Counters may not decide.
     let denied = app
-        .post(&path, Some(&counter), &json!({"decisions": [approve(&fx.bin_a, &p)]}))
+        .post(
+            &path,
+            Some(&counter),
+            &json!({"decisions": [approve(&fx.bin_a, &p)]}),
+        )
         .await;
     assert_eq!(denied.status, StatusCode::FORBIDDEN, "{}", denied.text);
 
@@ -121,7 +129,12 @@ async fn lines_are_approved_or_rejected_one_by_one_and_rejected_lines_post_nothi
         ),
     ] {
         let r = app.post(&path, Some(&fx.token), &body).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{why}: {}", r.text);
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{why}: {}",
+            r.text
+        );
     }
     assert_eq!(on_hand(&app, &fx.token, &p, &fx.bin_a).await, d("20"));
 
@@ -136,7 +149,10 @@ async fn lines_are_approved_or_rejected_one_by_one_and_rejected_lines_post_nothi
     let rejected = &first.body["rejected"][0];
     assert_eq!(rejected["product_id"], q.as_str());
     assert_eq!(rejected["state"], "rejected");
-    assert_eq!(rejected["rejection"]["reason"], "Box behind the shelf: recount");
+    assert_eq!(
+        rejected["rejection"]["reason"],
+        "Box behind the shelf: recount"
+    );
     // R (nothing to adjust) still waits for a decision.
     let pending: Vec<&Value> = first.body["pending"].as_array().unwrap().iter().collect();
     assert_eq!(pending.len(), 1, "{}", first.text);
@@ -146,7 +162,10 @@ async fn lines_are_approved_or_rejected_one_by_one_and_rejected_lines_post_nothi
     assert_eq!(again.status, StatusCode::OK, "{}", again.text);
     assert_eq!(again.body, first.body);
     assert_eq!(
-        again.headers.get("idempotent-replayed").map(|v| v.to_str().unwrap()),
+        again
+            .headers
+            .get("idempotent-replayed")
+            .map(|v| v.to_str().unwrap()),
         Some("true")
     );
 
@@ -181,9 +200,14 @@ async fn lines_are_approved_or_rejected_one_by_one_and_rejected_lines_post_nothi
     assert_eq!(reason, "Box behind the shelf: recount");
     assert_eq!(by, admin);
     assert_eq!(adjustment, d("1"));
-    let detail = app.get(&format!("/api/v1/counts/{s}"), Some(&fx.token)).await;
+    let detail = app
+        .get(&format!("/api/v1/counts/{s}"), Some(&fx.token))
+        .await;
     assert_eq!(line(&detail, &q)["state"], "rejected");
-    assert_eq!(line(&detail, &q)["rejection"]["rejected_by"], admin.to_string());
+    assert_eq!(
+        line(&detail, &q)["rejection"]["rejected_by"],
+        admin.to_string()
+    );
     assert_eq!(line(&detail, &p)["state"], "posted");
 
     // The counter's request was decided, with the reason.
@@ -197,7 +221,10 @@ async fn lines_are_approved_or_rejected_one_by_one_and_rejected_lines_post_nothi
     .unwrap();
     assert_eq!(decided["decision"], "partly approved", "{decided}");
     assert_eq!(decided["rejected"], 1, "{decided}");
-    assert_eq!(decided["reason"], "Box behind the shelf: recount", "{decided}");
+    assert_eq!(
+        decided["reason"], "Box behind the shelf: recount",
+        "{decided}"
+    );
     let rejected_events: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM events WHERE kind = 'count.lines_rejected' AND subject_id = $1",
     )
@@ -232,7 +259,9 @@ async fn lines_are_approved_or_rejected_one_by_one_and_rejected_lines_post_nothi
 
     // A recount reopens the rejected line.
     count_line(&app, &counter, &s, &fx.bin_b, &q, 7, seq).await;
-    let detail = app.get(&format!("/api/v1/counts/{s}"), Some(&fx.token)).await;
+    let detail = app
+        .get(&format!("/api/v1/counts/{s}"), Some(&fx.token))
+        .await;
     assert_eq!(line(&detail, &q)["state"], "agreed", "{}", detail.text);
     assert!(line(&detail, &q)["rejection"].is_null());
     // All or nothing: approving Q with a posted line in the same call posts nothing.
@@ -246,18 +275,30 @@ async fn lines_are_approved_or_rejected_one_by_one_and_rejected_lines_post_nothi
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
     assert_eq!(on_hand(&app, &fx.token, &q, &fx.bin_b).await, d("5"));
     let r = app
-        .post(&path, Some(&fx.token), &json!({"decisions": [approve(&fx.bin_b, &q)]}))
+        .post(
+            &path,
+            Some(&fx.token),
+            &json!({"decisions": [approve(&fx.bin_b, &q)]}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(on_hand(&app, &fx.token, &q, &fx.bin_b).await, d("7"));
 
     // A closed session takes no decisions.
     let close = app
-        .post(&format!("/api/v1/counts/{s}/close"), Some(&fx.token), &json!({}))
+        .post(
+            &format!("/api/v1/counts/{s}/close"),
+            Some(&fx.token),
+            &json!({}),
+        )
         .await;
     assert_eq!(close.status, StatusCode::OK, "{}", close.text);
     let r = app
-        .post(&path, Some(&fx.token), &json!({"decisions": [approve(&fx.bin_a, &z)]}))
+        .post(
+            &path,
+            Some(&fx.token),
+            &json!({"decisions": [approve(&fx.bin_a, &z)]}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
 }

@@ -239,7 +239,10 @@ async fn managers_sign_in_with_mfa_keep_theme_and_layout_and_every_page_is_acces
     let order = demo_order(&app, &token).await;
     let draft = draft_order(&app, &token).await;
     let confirmed = app
-        .get("/api/v1/purchase-orders?status=confirmed&limit=1", Some(&token))
+        .get(
+            "/api/v1/purchase-orders?status=confirmed&limit=1",
+            Some(&token),
+        )
         .await;
     assert_eq!(confirmed.status, StatusCode::OK, "{}", confirmed.text);
     let confirmed = id(&confirmed.body["items"][0]);
@@ -820,7 +823,10 @@ async fn stocked_bins(app: &TestApp, n: usize) -> (Vec<(String, String, Decimal)
     .fetch_all(&app.db.owner)
     .await
     .unwrap();
-    assert!(rows.len() >= n, "the demo has {n} stocked products in one warehouse");
+    assert!(
+        rows.len() >= n,
+        "the demo has {n} stocked products in one warehouse"
+    );
     let warehouse = rows[0].3.to_string();
     (
         rows.into_iter()
@@ -958,7 +964,10 @@ async fn managers_decide_count_lines_one_by_one_and_watch_count_progress_live() 
     assert_eq!(l["page_before"], "0 lines counted, 0 posted", "{report}");
     assert_eq!(l["page_after"], "1 lines counted, 0 posted", "{report}");
     assert_eq!(l["page_reloaded"], false, "{report}");
-    assert_eq!(l["dashboard_after"], "2 lines counted, 0 posted", "{report}");
+    assert_eq!(
+        l["dashboard_after"], "2 lines counted, 0 posted",
+        "{report}"
+    );
     assert_eq!(l["dashboard_bar_max"], "2", "{report}");
     assert_eq!(l["dashboard_reloaded"], false, "{report}");
     for shot in report["screenshots"].as_array().unwrap() {
@@ -1063,11 +1072,12 @@ async fn managers_receive_orders_manage_webhooks_and_browse_contacts() {
         .unwrap_or_else(|| panic!("no line {}: {}", po["line_id"], r.text))
         .clone();
     assert_eq!(dec(&line["received_qty"]), Decimal::from(5), "{}", r.text);
-    let expected = if dec(&line["qty"]) > Decimal::from(5) || r.body["lines"].as_array().unwrap().len() > 1 {
-        "partially_received"
-    } else {
-        "received"
-    };
+    let expected =
+        if dec(&line["qty"]) > Decimal::from(5) || r.body["lines"].as_array().unwrap().len() > 1 {
+            "partially_received"
+        } else {
+            "received"
+        };
     assert_eq!(po["status_after"], expected, "{report}");
     assert_eq!(figure(&po["received_after"]), Decimal::from(5), "{report}");
     assert_eq!(
@@ -1106,13 +1116,12 @@ async fn managers_receive_orders_manage_webhooks_and_browse_contacts() {
             .await
             .unwrap();
     assert_eq!(tests, ["webhook.test"], "only the test was queued for it");
-    let kinds: Vec<String> = sqlx::query_scalar(
-        "SELECT kind FROM events WHERE subject_id = $1 ORDER BY seq",
-    )
-    .bind(hook_id)
-    .fetch_all(&app.db.owner)
-    .await
-    .unwrap();
+    let kinds: Vec<String> =
+        sqlx::query_scalar("SELECT kind FROM events WHERE subject_id = $1 ORDER BY seq")
+            .bind(hook_id)
+            .fetch_all(&app.db.owner)
+            .await
+            .unwrap();
     assert_eq!(
         kinds,
         [
@@ -1136,7 +1145,10 @@ async fn managers_receive_orders_manage_webhooks_and_browse_contacts() {
             .starts_with("Some of what you entered was not accepted"),
         "{report}"
     );
-    assert_eq!(hook["refused_field"], "Check this field: Events.", "{report}");
+    assert_eq!(
+        hook["refused_field"], "Check this field: Events.",
+        "{report}"
+    );
 
     // Contacts: paged, found by part of the name, the page shows the stage, the
     // score, the segment and the visit.
@@ -1154,7 +1166,11 @@ async fn managers_receive_orders_manage_webhooks_and_browse_contacts() {
     assert_eq!(score.status, StatusCode::OK, "{}", score.text);
     assert_eq!(
         c["score"],
-        score.body["rule_score"].as_f64().unwrap().round().to_string(),
+        score.body["rule_score"]
+            .as_f64()
+            .unwrap()
+            .round()
+            .to_string(),
         "{report}"
     );
     assert_eq!(c["segments"], json!([segment]), "{report}");

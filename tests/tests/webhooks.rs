@@ -396,13 +396,12 @@ async fn subscriptions_are_tested_disabled_enabled_changed_and_deleted() {
     .await
     .unwrap();
     assert_eq!(for_a, 1);
-    let kinds: Vec<String> = sqlx::query_scalar(
-        "SELECT kind FROM events WHERE subject_id::text = $1 ORDER BY seq",
-    )
-    .bind(a)
-    .fetch_all(&app.db.owner)
-    .await
-    .unwrap();
+    let kinds: Vec<String> =
+        sqlx::query_scalar("SELECT kind FROM events WHERE subject_id::text = $1 ORDER BY seq")
+            .bind(a)
+            .fetch_all(&app.db.owner)
+            .await
+            .unwrap();
     assert_eq!(
         kinds,
         [
@@ -419,16 +418,20 @@ async fn subscriptions_are_tested_disabled_enabled_changed_and_deleted() {
         .call(reqwest::Method::DELETE, &path, Some(&t.token), None)
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.text);
-    assert_eq!(app.get(&path, Some(&t.token)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(&path, Some(&t.token)).await.status,
+        StatusCode::NOT_FOUND
+    );
     let listed = app.get("/api/v1/webhooks", Some(&t.token)).await;
     assert_eq!(listed.body["total_count"], 1, "{}", listed.text);
     assert_eq!(listed.body["items"][0]["id"], other.as_str());
     let r = patch(json!({"is_active": true})).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
-    let logged: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE destination_id::text = $1")
-        .bind(a)
-        .fetch_one(&app.db.owner)
-        .await
-        .unwrap();
+    let logged: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM outbox WHERE destination_id::text = $1")
+            .bind(a)
+            .fetch_one(&app.db.owner)
+            .await
+            .unwrap();
     assert!(logged >= 2, "the delivery log is kept");
 }

@@ -87,8 +87,8 @@ pub async fn list(
 ) -> Result<(Vec<WebhookSubscription>, i64), sqlx::Error> {
     let total: i64 =
         sqlx::query_scalar("SELECT count(*) FROM webhook_subscriptions WHERE deleted_at IS NULL")
-        .fetch_one(&mut *conn)
-        .await?;
+            .fetch_one(&mut *conn)
+            .await?;
     let rows: Vec<SubRow> = sqlx::query_as(&format!(
         "{SUB_SELECT} ORDER BY s.created_at DESC, s.id LIMIT $1 OFFSET $2"
     ))

@@ -540,7 +540,8 @@ pub(crate) async fn approve_count(
             pending.push(line);
             continue;
         }
-        let (move_id, value) = post_line(tx.conn(), &session, &line, &r, &reason, loss, user).await?;
+        let (move_id, value) =
+            post_line(tx.conn(), &session, &line, &r, &reason, loss, user).await?;
         total_value += value;
         line.state = CountLineState::Posted;
         line.move_id = move_id;
@@ -672,9 +673,13 @@ async fn decide_count_lines(
 ) -> ApiResult<Response> {
     tx.ctx.require(Permission::CountApprove)?;
     let key = idempotency::key_from_headers(&headers)?;
-    if let Some(replay) =
-        idempotency::begin(&mut tx, key.as_deref(), &format!("count.decisions:{id}"), &input)
-            .await?
+    if let Some(replay) = idempotency::begin(
+        &mut tx,
+        key.as_deref(),
+        &format!("count.decisions:{id}"),
+        &input,
+    )
+    .await?
     {
         return Ok(replay);
     }
@@ -725,10 +730,7 @@ pub(crate) async fn decide_lines(
             CountLineVerdict::Approve => None,
         };
         if wanted.insert(key, (d.decision, reason)).is_some() {
-            return Err(ApiError::validation(
-                "decisions",
-                "A line is named twice.",
-            ));
+            return Err(ApiError::validation("decisions", "A line is named twice."));
         }
     }
     // The session row lock serializes decisions on one session.
@@ -794,7 +796,10 @@ pub(crate) async fn decide_lines(
                     ),
                 ));
             }
-            (CountLineState::Disagree | CountLineState::SnapshotConflict, CountLineVerdict::Approve) => {
+            (
+                CountLineState::Disagree | CountLineState::SnapshotConflict,
+                CountLineVerdict::Approve,
+            ) => {
                 return Err(ApiError::conflict(
                     "decisions",
                     format!(

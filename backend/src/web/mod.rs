@@ -283,7 +283,9 @@ impl IntoResponse for WebError {
                 let key = error_key(status, e.code());
                 let detail = e
                     .field()
-                    .filter(|_| status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::CONFLICT)
+                    .filter(|_| {
+                        status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::CONFLICT
+                    })
                     .map(|f| lang.tf(Key::ErrorField, &[("field", field_label(lang, f))]));
                 return error_page(status, lang, key, detail);
             }

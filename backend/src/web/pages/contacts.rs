@@ -147,7 +147,10 @@ pub async fn list(mut w: WebTx, Query(q): Query<ListQuery>) -> WebResult<Respons
 }
 
 fn activity_item(lang: Lang, a: &Activity) -> Element {
-    let at = a.due_at.filter(|_| a.kind == ActivityKind::Task).unwrap_or(a.occurred_at);
+    let at = a
+        .due_at
+        .filter(|_| a.kind == ActivityKind::Task)
+        .unwrap_or(a.occurred_at);
     rsx! {
         li { class: "card", "data-activity": "{a.id}", "data-kind": "{enum_text(&a.kind)}",
             p {
@@ -207,9 +210,12 @@ pub async fn detail(mut w: WebTx, Path(id): Path<Uuid>) -> WebResult<Response> {
             _ => Key::OutcomeLost,
         })
     });
-    let score_text = score
-        .as_ref()
-        .map(|s| lang.number(rust_decimal::Decimal::from_f64_retain(s.rule_score).unwrap_or_default(), 0));
+    let score_text = score.as_ref().map(|s| {
+        lang.number(
+            rust_decimal::Decimal::from_f64_retain(s.rule_score).unwrap_or_default(),
+            0,
+        )
+    });
     let probability = score.as_ref().and_then(|s| s.model_probability).map(|p| {
         format!(
             "{} %",

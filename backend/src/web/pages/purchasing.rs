@@ -397,8 +397,8 @@ pub async fn order(
             .collect()
     };
     let on_hand = db::views::on_hand_of(w.conn(), &ids).await?;
-    let can_confirm = po.status == PurchaseOrderStatus::Draft
-        && w.ctx().can(Permission::PurchaseApprove);
+    let can_confirm =
+        po.status == PurchaseOrderStatus::Draft && w.ctx().can(Permission::PurchaseApprove);
     let can_receive = matches!(
         po.status,
         PurchaseOrderStatus::Confirmed | PurchaseOrderStatus::PartiallyReceived
@@ -416,7 +416,10 @@ pub async fn order(
             tracked: products.get(&l.product_id).is_some_and(|p| p.1),
         })
         .collect();
-    let confirmed = q.confirmed.is_some().then(|| lang.t(Key::PoConfirmedNotice));
+    let confirmed = q
+        .confirmed
+        .is_some()
+        .then(|| lang.t(Key::PoConfirmedNotice));
     let received = q
         .received
         .map(|n| lang.tf(Key::PoReceivedNotice, &[("lines", &n.to_string())]));

@@ -87,7 +87,9 @@ async fn page(mut w: WebTx, offset: i64, flash: Flash, status: StatusCode) -> We
                 p { code { id: "hook-secret", "{secret}" } }
             }
         },
-        Flash::Done(key) => rsx! { p { class: "notice", role: "status", id: "hook-done", {lang.t(*key)} } },
+        Flash::Done(key) => {
+            rsx! { p { class: "notice", role: "status", id: "hook-done", {lang.t(*key)} } }
+        }
         Flash::None => rsx! {},
     };
     let body = rsx! {
