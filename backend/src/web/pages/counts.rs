@@ -360,7 +360,6 @@ pub async fn detail(
                         th { scope: "col", class: "num", {lang.t(Key::ColVarianceQty)} }
                         th { scope: "col", class: "num", {lang.t(Key::ColVarianceValue)} }
                         th { scope: "col", {lang.t(Key::ColStatus)} }
-                        if open && can_approve { th { scope: "col", {lang.t(Key::ColActions)} } }
                     } }
                     tbody {
                         for r in rows.iter() {
@@ -386,9 +385,8 @@ pub async fn detail(
                                             {lang.t(if r.line.within_tolerance { Key::WithinTolerance } else { Key::OverTolerance })}
                                         }
                                     }
-                                }
-                                if open && can_approve {
-                                    td { class: "line-actions",
+                                    if open && can_approve {
+                                    div { class: "line-actions",
                                         if r.can_approve {
                                             form { class: "inline-form line-approve", method: "post", action: "/app/counts/{session.id}/decide",
                                                 CsrfField { token: csrf.clone() }
@@ -412,6 +410,7 @@ pub async fn detail(
                                             }
                                         }
                                     }
+                                }
                                 }
                             }
                         }
