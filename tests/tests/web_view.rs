@@ -785,6 +785,46 @@ async fn web_pages_need_a_session_and_csrf_token_and_stay_inside_the_tenant() {
     let html = page("/app").await.unwrap().text().await.unwrap();
     assert!(html.contains(r#"<html lang="en" data-theme="dark">"#));
 
+    // A refused form is explained from the catalogue in the browser's language,
+    // naming the field by its label (not with the API's English message).
+    let r = http
+        .post(app.url("/app/admin/webhooks"))
+        .header("cookie", jar.header())
+        .header("accept-language", "de-DE,de;q=0.9")
+        .form(&[
+            ("url", "https://erp.example/hook"),
+            ("_csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Ein Teil Ihrer Eingaben wurde nicht angenommen")
+            && html.contains("Bitte dieses Feld prüfen: Ereignisse."),
+        "{html}"
+    );
+    assert!(!html.contains("event_types"), "{html}");
+    let r = http
+        .post(app.url(&format!("/app/counts/{}/decide", uuid::Uuid::nil())))
+        .header("cookie", jar.header())
+        .header("accept-language", "de-DE,de;q=0.9")
+        .form(&[
+            ("line", format!("{0}:{0}", uuid::Uuid::nil()).as_str()),
+            ("decision", "reject"),
+            ("_csrf", csrf.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("Bitte dieses Feld prüfen: Warum (für den Zähler sichtbar)."),
+        "{html}"
+    );
+
     // Signing out ends the session: the old cookie no longer opens pages.
     let old = jar.header();
     let r = http
