@@ -158,6 +158,14 @@ try {
     const byId = () => page.locator(`#webhooks tr[data-webhook="${report.hook.id}"]`);
     await Promise.all([page.waitForURL(/done=tested$/), byId().locator('form.hook-test button').click()]);
     report.hook.tested_notice = (await page.locator('#hook-done').count()) === 1;
+    await Promise.all([
+      page.waitForURL(base + '/app/admin/webhooks/' + report.hook.id),
+      byId().locator('td a').first().click(),
+    ]);
+    report.hook.log = await page.$$eval('#deliveries tbody tr', (rows) =>
+      rows.map((r) => ({ kind: r.getAttribute('data-kind'), status: r.getAttribute('data-status') })));
+    await shot(page, 'webhook-log');
+    await page.goto(base + '/app/admin/webhooks');
     await Promise.all([page.waitForURL(/done=disabled$/), byId().locator('form.hook-toggle button').click()]);
     report.hook.active_after_disable = await byId().getAttribute('data-active');
     report.hook.test_button_when_disabled = await byId().locator('form.hook-test').count();

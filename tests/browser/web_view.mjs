@@ -79,6 +79,7 @@ try {
     ['import', '/app/inventory/import'],
     ['approvals', '/app/approvals'],
     ['webhooks', '/app/admin/webhooks'],
+    ['webhook-log', '/app/admin/webhooks/' + cfg.webhook_id],
     ['notifications', '/app/notifications'],
     ['users', '/app/admin/users'],
     ['roles', '/app/admin/roles'],

@@ -236,6 +236,15 @@ async fn managers_sign_in_with_mfa_keep_theme_and_layout_and_every_page_is_acces
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let webhook = r.body["subscription"]["id"].as_str().unwrap().to_owned();
+    let r = app
+        .post(
+            &format!("/api/v1/webhooks/{webhook}/test"),
+            Some(&token),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
     let order = demo_order(&app, &token).await;
     let draft = draft_order(&app, &token).await;
     let confirmed = app
@@ -266,6 +275,7 @@ async fn managers_sign_in_with_mfa_keep_theme_and_layout_and_every_page_is_acces
             "confirmed_order_id": confirmed,
             "contact_id": contact,
             "contact_search": "zwickel",
+            "webhook_id": webhook,
             "artifacts": artifacts,
         }),
     )
@@ -303,7 +313,7 @@ async fn managers_sign_in_with_mfa_keep_theme_and_layout_and_every_page_is_acces
     // Acceptance 2 and 3: every page, both themes: no serious/critical axe violations,
     // no horizontal overflow at 375 px, screenshots saved.
     let pages = report["pages"].as_array().unwrap();
-    assert!(pages.len() >= 52, "pages checked: {}", pages.len());
+    assert!(pages.len() >= 54, "pages checked: {}", pages.len());
     for p in pages {
         assert_eq!(
             p["axe_serious"].as_array().map(Vec::len),
@@ -340,6 +350,7 @@ async fn managers_sign_in_with_mfa_keep_theme_and_layout_and_every_page_is_acces
             "import",
             "approvals",
             "webhooks",
+            "webhook-log",
             "purchase-order-draft",
             "purchase-order-receive",
             "contacts",
@@ -1135,6 +1146,11 @@ async fn managers_receive_orders_manage_webhooks_and_browse_contacts() {
         "{report}"
     );
     assert_eq!(hook["tested_notice"], true, "{report}");
+    assert_eq!(
+        hook["log"],
+        json!([{"kind": "webhook.test", "status": "pending"}]),
+        "the delivery log shows the test: {report}"
+    );
     assert_eq!(hook["active_after_disable"], "false", "{report}");
     assert_eq!(hook["test_button_when_disabled"], 0, "{report}");
     assert_eq!(hook["active_after_enable"], "true", "{report}");

@@ -550,6 +550,16 @@ catalogue! {
     HookEnabled => "The subscription is enabled.", "Das Abonnement ist aktiviert.";
     HookDisabled => "The subscription is disabled: nothing is delivered until it is enabled again.", "Das Abonnement ist deaktiviert: Bis zur erneuten Aktivierung wird nichts zugestellt.";
     HookDeleted => "The subscription was deleted.", "Das Abonnement wurde gelöscht.";
+    HookLogOf => "Delivery log of {url}", "Zustellprotokoll von {url}";
+    HookLogTitle => "Delivery log", "Zustellprotokoll";
+    BackToWebhooks => "Back to webhooks", "Zurück zu den Webhooks";
+    NoDeliveries => "Nothing was sent yet.", "Noch nichts gesendet.";
+    ColEvent => "Event", "Ereignis";
+    ColAttempts => "Attempts", "Versuche";
+    ColLastAnswer => "Last answer", "Letzte Antwort";
+    DeliveryPending => "Waiting", "Wartend";
+    DeliveryDelivered => "Delivered", "Zugestellt";
+    DeliveryDead => "Gave up", "Aufgegeben";
     NoWebhooks => "No webhook subscriptions.", "Keine Webhook-Abonnements.";
     ColUrl => "URL", "URL";
     ColEvents => "Events", "Ereignisse";

@@ -177,6 +177,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             ),
         )
         .route(
+            "/app/admin/webhooks/{id}",
+            needs(Permission::WebhooksManage, get(webhooks::log)),
+        )
+        .route(
             "/app/admin/webhooks/{id}/active",
             needs(Permission::WebhooksManage, post(webhooks::set_active)),
         )

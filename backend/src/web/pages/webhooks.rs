@@ -112,7 +112,7 @@ async fn page(mut w: WebTx, offset: i64, flash: Flash, status: StatusCode) -> We
                     tbody {
                         for s in items.iter() {
                             tr { "data-webhook": "{s.id}", "data-active": "{s.is_active}",
-                                td { class: "wrap", code { "{s.url}" }
+                                td { class: "wrap", a { href: "/app/admin/webhooks/{s.id}", "aria-label": "{lang.tf(Key::HookLogOf, &[(\"url\", &s.url)])}", code { "{s.url}" } }
                                     if let Some(d) = &s.description { br {} span { class: "muted", "{d}" } }
                                 }
                                 td { class: "wrap", code { {s.event_types.join(", ")} } }
@@ -342,4 +342,85 @@ pub async fn delete(
         .await
         .map_err(|e| WebError::from_api(e, lang))?;
     Ok(Redirect::to("/app/admin/webhooks?done=deleted").into_response())
+}
+
+#[derive(Debug, Deserialize, Default)]
+pub struct LogQuery {
+    #[serde(default)]
+    offset: Option<i64>,
+}
+
+fn delivery_status(s: &str) -> Key {
+    match s {
+        "delivered" => Key::DeliveryDelivered,
+        "dead" => Key::DeliveryDead,
+        _ => Key::DeliveryPending,
+    }
+}
+
+/// `GET /app/admin/webhooks/{id}`: the subscription and its delivery log, newest
+/// event first (the same rows as `GET /api/v1/webhooks/{id}/deliveries`).
+pub async fn log(
+    mut w: WebTx,
+    Path(id): Path<Uuid>,
+    Query(q): Query<LogQuery>,
+) -> WebResult<Response> {
+    let shell = Shell::load(&mut w, Nav::Webhooks).await?;
+    let lang = shell.lang;
+    let offset = q.offset.unwrap_or(0).max(0);
+    let sub = db::webhooks::get(w.conn(), id)
+        .await?
+        .ok_or(WebError::NotFound(lang))?;
+    let (items, total) = db::webhooks::list_deliveries(
+        w.conn(),
+        id,
+        None,
+        Paging {
+            limit: PAGE_SIZE,
+            offset,
+        },
+    )
+    .await?;
+    w.commit().await?;
+    let base = format!("/app/admin/webhooks/{id}");
+    let body = rsx! {
+        p { a { href: "/app/admin/webhooks", {lang.t(Key::BackToWebhooks)} } }
+        h1 { {lang.t(Key::HookLogTitle)} }
+        dl { class: "facts",
+            dt { {lang.t(Key::ColUrl)} } dd { class: "wrap", code { "{sub.url}" } }
+            dt { {lang.t(Key::ColEvents)} } dd { code { {sub.event_types.join(", ")} } }
+            dt { {lang.t(Key::ColStatus)} } dd { {lang.t(if sub.is_active { Key::Active } else { Key::Inactive })} }
+        }
+        if items.is_empty() {
+            p { class: "muted", {lang.t(Key::NoDeliveries)} }
+        } else {
+            {table_region(lang.t(Key::HookLogTitle), rsx! {
+                table { id: "deliveries",
+                    thead { tr {
+                        th { scope: "col", {lang.t(Key::ColEvent)} }
+                        th { scope: "col", {lang.t(Key::ColStatus)} }
+                        th { scope: "col", class: "num", {lang.t(Key::ColAttempts)} }
+                        th { scope: "col", {lang.t(Key::ColLastAnswer)} }
+                        th { scope: "col", {lang.t(Key::ColCreated)} }
+                    } }
+                    tbody {
+                        for d in items.iter() {
+                            tr { "data-delivery": "{d.id}", "data-kind": "{d.event_kind}", "data-status": "{d.status}",
+                                td { code { "{d.event_kind}" } " #{d.event_seq}" }
+                                td { span { class: if d.status == "dead" { "error" } else { "" }, {lang.t(delivery_status(&d.status))} } }
+                                td { class: "num", "{d.attempts}" }
+                                td { class: "wrap",
+                                    if let Some(c) = d.last_status_code { "HTTP {c}" }
+                                    if let Some(e) = &d.last_error { br {} span { class: "muted", "{e}" } }
+                                }
+                                td { {when(lang, d.created_at)} }
+                            }
+                        }
+                    }
+                }
+            })}
+        }
+        {pager(lang, &base, "", offset, PAGE_SIZE, total)}
+    };
+    Ok(app_page(&shell, lang.t(Key::HookLogTitle), body).into_response())
 }
