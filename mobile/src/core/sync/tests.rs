@@ -202,3 +202,52 @@ fn outcomes_for_ops_outside_the_batch_are_ignored() {
         OpStatus::Sent
     );
 }
+
+#[test]
+fn session_sync_runs_only_while_signed_in_with_the_sessions_transport() {
+    use crate::core::auth::{AuthSession, Tokens};
+    use crate::core::ServerUrl;
+    let (store, server, ids) = setup(1);
+    let network = Arc::new(FixedNetworkStatus::new(true));
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let (factory_server, factory_seen) = (server.clone(), seen.clone());
+    let sync = SessionSync::with_factory(
+        store.clone(),
+        network,
+        RunnerConfig::default(),
+        Box::new(move |s: &AuthSession| {
+            factory_seen
+                .lock()
+                .unwrap()
+                .push(s.tokens.access_token.clone());
+            Ok(Box::new(factory_server.clone()) as Box<dyn SyncTransport>)
+        }),
+    );
+    // Signed out: nothing runs, the status asks for a sign-in.
+    sync.sync_now();
+    assert!(!sync.is_running());
+    assert!(sync.status().needs_login);
+    assert_eq!(sync.status().pending, 1);
+
+    let session = AuthSession {
+        server: ServerUrl::parse("https://crm.example").unwrap(),
+        tenant: "acme".into(),
+        tokens: Tokens {
+            access_token: "token-1".into(),
+            refresh_token: "r".into(),
+            user_id: Uuid::nil(),
+            email: "ana@acme.example".into(),
+            mfa_setup_required: false,
+        },
+        device_id: lock(&store).device_id(),
+    };
+    sync.start(&session);
+    assert!(sync.is_running());
+    wait_for("the op to be pushed", || sync.status().pending == 0);
+    assert_eq!(server.applied(), ids);
+    assert_eq!(*seen.lock().unwrap(), vec!["token-1".to_owned()]);
+    assert!(!sync.status().needs_login);
+    sync.stop();
+    assert!(!sync.is_running());
+    assert!(sync.status().needs_login);
+}

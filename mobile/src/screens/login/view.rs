@@ -3,7 +3,7 @@
 use super::state::{LoginState, LoginStep};
 use crate::app::{update_settings, Screen, Session};
 use crate::branding::PRODUCT_NAME;
-use crate::core::auth::AuthError;
+use crate::core::auth::{AuthError, SignIn};
 use crate::core::{AppSettings, Theme};
 use crate::i18n::{t, Key, Language};
 use crate::platform::AppServices;
@@ -40,7 +40,12 @@ pub fn LoginScreen(#[props(default)] initial: Option<LoginState>) -> Element {
         let started = std::thread::Builder::new()
             .name("sign-in".into())
             .spawn(move || {
-                let _ = tx.send(attempt.run(&*worker.auth, &worker.store));
+                let result = attempt.run(&*worker.auth, &worker.store);
+                // Started here, off the UI's async runtime: the HTTP client blocks.
+                if let Ok(SignIn::Done(session)) = &result {
+                    worker.sync.start(session);
+                }
+                let _ = tx.send(result);
             });
         if let Err(e) = started {
             state.write().finish(Err(AuthError::Failed(e.to_string())));
@@ -60,7 +65,6 @@ pub fn LoginScreen(#[props(default)] initial: Option<LoginState>) -> Element {
                 s.last_email = Some(email.clone());
                 s.last_tenant = Some(tenant);
             });
-            services.sync.start(&session);
             screen.set(Screen::Home(Session { email, server }));
         });
     };
