@@ -193,6 +193,20 @@ fn count_screen_lists_sessions_counts_lines_and_hides_expected_when_blind() {
     let html = show(&store, en(), Screen::Count(st.clone()), true);
     assert!(html.contains("Cycle count zone A"));
     assert_accessible(&html);
+    // A session pulled from the server is named by its kind, in the user's language.
+    let mut pulled = st.clone();
+    pulled.sessions[0].kind = Some("spot".into());
+    pulled.sessions[0].name = "#a1b2c3".into();
+    let html = show(
+        &store,
+        AppSettings {
+            language: Language::De,
+            ..en()
+        },
+        Screen::Count(pulled),
+        true,
+    );
+    assert!(html.contains("Stichprobeninventur #a1b2c3"), "{html}");
 
     let mut counting = st.clone();
     counting.scan(&lock(&store), fixtures::COUNT_CODE).unwrap();

@@ -156,6 +156,7 @@ impl Warehouse {
             location_ids: vec![a01.id, a02.id],
             code: Some(COUNT_CODE.to_owned()),
             server_seq: Some(1),
+            kind: None,
         };
         let pick = PickListRef {
             id: id(30),

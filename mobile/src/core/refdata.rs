@@ -96,6 +96,10 @@ pub struct CountSessionRef {
     /// The server sequence of the snapshot the phone holds (sent with each line).
     #[serde(default)]
     pub server_seq: Option<i64>,
+    /// `full`, `spot` or `cycle` for sessions pulled from the server (shown translated
+    /// before the name).
+    #[serde(default)]
+    pub kind: Option<String>,
 }
 
 /// One line of a pick list.

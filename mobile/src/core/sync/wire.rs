@@ -212,10 +212,11 @@ fn cached_shape(entity: RefKind, mut row: Value) -> Option<Value> {
                 return None;
             }
             let id = row.get("id")?.as_str()?.to_owned();
-            let kind = row.get("kind").and_then(Value::as_str).unwrap_or("count");
+            let kind = row.get("kind").cloned().unwrap_or(Value::Null);
             return Some(json!({
                 "id": id,
-                "name": format!("{kind} {}", &id[id.len().saturating_sub(6)..]),
+                "name": format!("#{}", &id[id.len().saturating_sub(6)..]),
+                "kind": kind,
                 "blind": row.get("blind").and_then(Value::as_bool).unwrap_or(true),
                 "mode": row.get("mode").cloned().unwrap_or(Value::Null),
                 "location_ids": row.get("location_ids").cloned().unwrap_or(json!([])),
@@ -464,6 +465,7 @@ mod tests {
         assert_eq!(sessions.len(), 1, "closed sessions are not kept");
         assert_eq!(sessions[0].server_seq, Some(42));
         assert_eq!(sessions[0].location_ids, vec![bin]);
+        assert_eq!(sessions[0].kind.as_deref(), Some("spot"));
         let lists = store.all::<PickListRef>().unwrap();
         assert_eq!(lists[0].lines.len(), 1);
         assert_eq!(lists[0].lines[0].location_path, "WH/A");

@@ -1,13 +1,28 @@
 //! The count screen's component.
 
 use super::state::CountState;
+use crate::core::refdata::CountSessionRef;
 use crate::core::store::lock;
 use crate::core::AppSettings;
-use crate::i18n::{t, Key};
+use crate::i18n::{t, Key, Language};
 use crate::platform::AppServices;
 use crate::screens::common::{qty_text, store_failed, use_camera, ScreenFrame};
 use crate::widgets::{NoticeView, QtyControl, ScanBar};
 use dioxus::prelude::*;
+
+/// A session's name, after its kind in the user's language when the server said which.
+pub fn session_title(lang: Language, s: &CountSessionRef) -> String {
+    let kind = match s.kind.as_deref() {
+        Some("full") => Some(Key::CountKindFull),
+        Some("spot") => Some(Key::CountKindSpot),
+        Some("cycle") => Some(Key::CountKindCycle),
+        _ => None,
+    };
+    match kind {
+        Some(k) => format!("{} {}", t(lang, k), s.name),
+        None => s.name.clone(),
+    }
+}
 
 #[component]
 pub fn CountScreen(initial: CountState) -> Element {
@@ -52,7 +67,7 @@ pub fn CountScreen(initial: CountState) -> Element {
                                         class: "btn task",
                                         r#type: "button",
                                         onclick: move |_| state.write().open_session(s.clone()),
-                                        "{s.name}"
+                                        {session_title(lang, &s)}
                                     }
                                 }
                             }
@@ -61,14 +76,14 @@ pub fn CountScreen(initial: CountState) -> Element {
                 },
                 (Some(session), None) => rsx! {
                     section { class: "card",
-                        h2 { "{session.name}" }
+                        h2 { {session_title(lang, session)} }
                         if blind { p { class: "hint", id: "count-blind", {t(lang, Key::CountBlind)} } }
                         p { class: "prompt", id: "count-prompt", {t(lang, Key::CountScanBin)} }
                     }
                 },
                 (Some(session), Some(bin)) => rsx! {
                     section { class: "card", aria_labelledby: "count-bin",
-                        p { class: "hint", "{session.name}" }
+                        p { class: "hint", {session_title(lang, session)} }
                         h2 { id: "count-bin", {t(lang, Key::CountBin)} " " span { class: "code", "{bin.path}" } }
                         if blind { p { class: "hint", id: "count-blind", {t(lang, Key::CountBlind)} } }
                         p { class: "prompt", id: "count-prompt", {t(lang, Key::CountScanProducts)} }
