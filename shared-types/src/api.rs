@@ -68,6 +68,9 @@ pub enum ErrorCode {
     InvalidStatus,
     /// The sync device was revoked (or belongs to someone else): its pushes are refused.
     DeviceRevoked,
+    /// A receipt would take an order line past its quantity plus the tenant's
+    /// over-receipt tolerance (`details.open`, `details.allowed`).
+    OverReceipt,
 }
 
 impl ErrorCode {
@@ -103,6 +106,7 @@ impl ErrorCode {
             Self::ExchangeRateMissing => "exchange_rate_missing",
             Self::InvalidStatus => "invalid_status",
             Self::DeviceRevoked => "device_revoked",
+            Self::OverReceipt => "over_receipt",
         }
     }
 }

@@ -116,8 +116,54 @@ pub struct Product {
     pub image_ref: Option<String>,
     pub archived: bool,
     pub barcodes: Vec<Barcode>,
+    /// The template this product is a variant of.
+    #[serde(default)]
+    pub variant_of: Option<Uuid>,
+    /// A variant's attribute values, e.g. `{"size": "M", "colour": "red"}`.
+    #[serde(default)]
+    pub variant_values: BTreeMap<String, String>,
+    /// A template's attributes and their possible values; a template holds no
+    /// stock, its variants do.
+    #[serde(default)]
+    pub variant_attributes: Vec<VariantAttribute>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// One attribute of a template product (size, colour, …) and its values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct VariantAttribute {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+/// A variant to create under a template.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct VariantForCreate {
+    /// One value for every attribute of the template.
+    pub values: BTreeMap<String, String>,
+    /// Defaults to the template's SKU and the values joined by `-`, e.g. `TEE-M-RED`.
+    pub sku: Option<String>,
+    /// Defaults to the template's name and the values, e.g. `T-shirt (M, red)`.
+    pub name: Option<String>,
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub cost: Option<Decimal>,
+    #[serde(default)]
+    pub barcodes: Vec<BarcodeForCreate>,
+}
+
+/// What generating a template's variants did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct VariantsGenerated {
+    /// Variants created now, in attribute order.
+    pub created: Vec<Product>,
+    /// Combinations that already had a variant.
+    pub existing: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -142,6 +188,9 @@ pub struct ProductForCreate {
     pub image_ref: Option<String>,
     #[serde(default)]
     pub barcodes: Vec<BarcodeForCreate>,
+    /// Makes the product a template with these attributes (see [`VariantAttribute`]).
+    #[serde(default)]
+    pub variant_attributes: Vec<VariantAttribute>,
 }
 
 /// Fields to change; absent fields stay as they are.
@@ -161,6 +210,8 @@ pub struct ProductForUpdate {
     pub properties: Option<serde_json::Value>,
     pub image_ref: Option<String>,
     pub archived: Option<bool>,
+    /// A template's attributes; values may be added, not removed while a variant uses them.
+    pub variant_attributes: Option<Vec<VariantAttribute>>,
 }
 
 /// Location kinds: the physical tree and the per-tenant virtual ends of moves.
@@ -261,6 +312,17 @@ pub struct InventorySettings {
     pub valuation_method: ValuationMethod,
     /// Every change, oldest first.
     pub valuation_history: Vec<ValuationMethodChange>,
+    /// Percent of a purchase order line's quantity that may be received on top
+    /// of it (0 = never more than ordered).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub over_receipt_tolerance_pct: Decimal,
+    /// Percent of a line's quantity that may stay undelivered with the line
+    /// still counting as complete (0 = every unit must arrive).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub under_receipt_tolerance_pct: Decimal,
+    /// JSON Schema that every product's `properties` must satisfy when written.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub product_properties_schema: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -271,6 +333,15 @@ pub struct InventorySettingsForUpdate {
     pub valuation_method: Option<ValuationMethod>,
     /// When the new method applies; defaults to now, may not be in the past.
     pub valuation_effective_from: Option<DateTime<Utc>>,
+    /// 0–100.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub over_receipt_tolerance_pct: Option<Decimal>,
+    /// 0 up to (not including) 100.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub under_receipt_tolerance_pct: Option<Decimal>,
+    /// A JSON Schema of `"type": "object"`; `{"type": "object"}` accepts any properties.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub product_properties_schema: Option<serde_json::Value>,
 }
 
 /// A ledger row.

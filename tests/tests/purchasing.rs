@@ -8,7 +8,7 @@ use common::*;
 use elevate_tests::TestApp;
 use reqwest::StatusCode;
 use rust_decimal::Decimal;
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn receipts_value_stock_at_order_cost_in_base_currency_with_the_rate_of_the_receipt_date() {
@@ -352,4 +352,144 @@ async fn orders_need_known_prices_and_cancelled_orders_stay_cancelled() {
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     assert_eq!(dec(&r.body["rate"]), Decimal::ONE);
     assert_eq!(on_hand(&app, t, &p, &f.wh1).await, d("2"));
+}
+
+#[tokio::test]
+async fn receipt_tolerances_allow_a_little_more_and_close_lines_a_little_short() {
+    let app = TestApp::spawn().await.unwrap();
+    let app = &app;
+    let f = setup(app, "tolerant").await;
+    let t = &f.token;
+    let bolt = product(app, t, "BOLT-T").await;
+    let nut = product(app, t, "NUT-T").await;
+    let sup = supplier(app, t, "Local Parts", "EUR", 2).await;
+    let settings = |body: Value| async move {
+        app.call(
+            reqwest::Method::PATCH,
+            "/api/v1/inventory/settings",
+            Some(t),
+            Some(&body),
+        )
+        .await
+    };
+    // Defaults: no tolerance either way.
+    let r = app.get("/api/v1/inventory/settings", Some(t)).await;
+    assert_eq!(dec(&r.body["over_receipt_tolerance_pct"]), d("0"));
+    assert_eq!(dec(&r.body["under_receipt_tolerance_pct"]), d("0"));
+    for bad in [
+        json!({"over_receipt_tolerance_pct": "-1"}),
+        json!({"over_receipt_tolerance_pct": "100.5"}),
+        json!({"under_receipt_tolerance_pct": "100"}),
+        json!({"under_receipt_tolerance_pct": "1.234"}),
+    ] {
+        let r = settings(bad.clone()).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            r.text
+        );
+        assert_eq!(r.error_code(), "validation_failed");
+    }
+
+    let order = |lines| {
+        let body = json!({"supplier_id": sup, "location_id": f.bin_a, "lines": lines});
+        async move {
+            let r = post_key(app, "/api/v1/purchase-orders", t, None, &body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            let po = id(&r);
+            let c = app
+                .post(
+                    &format!("/api/v1/purchase-orders/{po}/confirm"),
+                    Some(t),
+                    &json!({}),
+                )
+                .await;
+            assert_eq!(c.status, StatusCode::OK, "{}", c.text);
+            let lines: Vec<String> = r.body["lines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["id"].as_str().unwrap().to_owned())
+                .collect();
+            (po, lines)
+        }
+    };
+    let receive = |po: String, lines: Value| async move {
+        post_key(
+            app,
+            &format!("/api/v1/purchase-orders/{po}/receipts"),
+            t,
+            None,
+            &json!({ "lines": lines }),
+        )
+        .await
+    };
+
+    // Without tolerance one unit too many is refused with the stable code and the open qty.
+    let (po, lines) = order(json!([{"product_id": bolt, "qty": "100", "unit_price": "1"}])).await;
+    let r = receive(po.clone(), json!([{"line_id": lines[0], "qty": "101"}])).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.error_code(), "over_receipt");
+    assert_eq!(dec(&r.body["error"]["details"]["open"]), d("100"));
+    assert_eq!(dec(&r.body["error"]["details"]["allowed"]), d("100"));
+    assert_eq!(on_hand(app, t, &bolt, &f.bin_a).await, d("0"));
+
+    // 5 % over, 2 % under.
+    let r =
+        settings(json!({"over_receipt_tolerance_pct": "5", "under_receipt_tolerance_pct": "2"}))
+            .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(dec(&r.body["over_receipt_tolerance_pct"]), d("5"));
+    assert_eq!(dec(&r.body["under_receipt_tolerance_pct"]), d("2"));
+    // Changing one leaves the other.
+    let r = settings(json!({"over_receipt_tolerance_pct": "5.5"})).await;
+    assert_eq!(dec(&r.body["under_receipt_tolerance_pct"]), d("2"));
+    let r = settings(json!({"over_receipt_tolerance_pct": "5"})).await;
+    assert_eq!(r.status, StatusCode::OK);
+
+    // 104 of 100 is within 5 %; the line is complete and the order received.
+    let r = receive(po.clone(), json!([{"line_id": lines[0], "qty": "104"}])).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["status"], "received");
+    assert_eq!(on_hand(app, t, &bolt, &f.bin_a).await, d("104"));
+
+    // A second order: 106 of 100 is past 5 %; 105 in two receipts is the limit.
+    let (po, lines) = order(json!([{"product_id": bolt, "qty": "100", "unit_price": "1"}])).await;
+    let r = receive(po.clone(), json!([{"line_id": lines[0], "qty": "106"}])).await;
+    assert_eq!(r.error_code(), "over_receipt");
+    assert_eq!(dec(&r.body["error"]["details"]["allowed"]), d("105"));
+    let r = receive(po.clone(), json!([{"line_id": lines[0], "qty": "60"}])).await;
+    assert_eq!(r.body["status"], "partially_received", "{}", r.text);
+    let r = receive(po.clone(), json!([{"line_id": lines[0], "qty": "46"}])).await;
+    assert_eq!(r.error_code(), "over_receipt");
+    assert_eq!(dec(&r.body["error"]["details"]["open"]), d("40"));
+    assert_eq!(dec(&r.body["error"]["details"]["allowed"]), d("45"));
+    let r = receive(po.clone(), json!([{"line_id": lines[0], "qty": "45"}])).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["status"], "received");
+
+    // Under: 98 of 100 closes the line (2 %), 97 of 100 leaves it open; an order is
+    // received only when every line is complete.
+    let (po, lines) = order(json!([
+        {"product_id": bolt, "qty": "100", "unit_price": "1"},
+        {"product_id": nut, "qty": "100", "unit_price": "1"}]))
+    .await;
+    let r = receive(
+        po.clone(),
+        json!([{"line_id": lines[0], "qty": "98"}, {"line_id": lines[1], "qty": "97"}]),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["status"], "partially_received");
+    let r = receive(po.clone(), json!([{"line_id": lines[1], "qty": "1"}])).await;
+    assert_eq!(r.body["status"], "received", "{}", r.text);
+    let got = app
+        .get(&format!("/api/v1/purchase-orders/{po}"), Some(t))
+        .await;
+    assert_eq!(got.body["status"], "received");
+    assert_eq!(dec(&got.body["lines"][0]["received_qty"]), d("98"));
+    assert_eq!(dec(&got.body["lines"][1]["received_qty"]), d("98"));
+    assert_eq!(on_hand(app, t, &nut, &f.bin_a).await, d("98"));
+    assert_no_drift(app, t).await;
 }

@@ -354,3 +354,55 @@ async fn min_max_rules_order_up_to_max_and_approval_needs_a_supplier() {
     let listed = app.get("/api/v1/reorder/suggestions", Some(t)).await;
     assert_eq!(listed.body["total_count"], 0);
 }
+
+/// A rule whose product is already below its point when nothing moves (the rule
+/// was set up on low stock, or demand-driven figures changed with time) is
+/// caught by the daily sweep, once per crossing, per tenant.
+#[tokio::test]
+async fn the_daily_sweep_raises_suggestions_that_no_move_triggered() {
+    use elevate_backend::worker::schedules::sweep_reorder;
+    let app = TestApp::spawn().await.unwrap();
+    let f = setup(&app, "sweep").await;
+    let g = setup(&app, "sweep-other").await;
+    let t = &f.token;
+    let p = product(&app, t, "GLUE").await;
+    mv(
+        &app,
+        t,
+        json!({"product_id": p, "qty": "3", "from_location_id": f.supplier, "to_location_id": f.bin_a}),
+    )
+    .await;
+    let rule = |fx: &Fixture, p: String| {
+        let body = json!({"product_id": p, "warehouse_id": fx.wh1, "method": "min_max", "min_qty": "10", "max_qty": "40"});
+        let token = fx.token.clone();
+        let app = &app;
+        async move {
+            let r = put(app, "/api/v1/reorder/rules", &token, &body).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+            id(&r)
+        }
+    };
+    rule(&f, p.clone()).await;
+    // The other tenant's rule is above its point: swept, nothing raised.
+    let q = product(&app, &g.token, "GLUE").await;
+    mv(
+        &app,
+        &g.token,
+        json!({"product_id": q, "qty": "30", "from_location_id": g.supplier, "to_location_id": g.bin_a}),
+    )
+    .await;
+    rule(&g, q).await;
+    assert_eq!(events(&app, f.tenant_id, "reorder.suggested").await, 0);
+
+    let now = chrono::Utc::now();
+    let (swept, raised) = sweep_reorder(&app.state.db, now).await.unwrap();
+    assert_eq!((swept, raised), (2, 1));
+    assert_eq!(events(&app, f.tenant_id, "reorder.suggested").await, 1);
+    assert_eq!(events(&app, g.tenant_id, "reorder.suggested").await, 0);
+    // Just evaluated: nothing is stale.
+    assert_eq!(sweep_reorder(&app.state.db, now).await.unwrap(), (0, 0));
+    // A day later both are swept again, and the crossing is not raised twice.
+    let later = now + chrono::Duration::days(1) + chrono::Duration::minutes(5);
+    assert_eq!(sweep_reorder(&app.state.db, later).await.unwrap(), (2, 0));
+    assert_eq!(events(&app, f.tenant_id, "reorder.suggested").await, 1);
+}

@@ -105,6 +105,74 @@ pub async fn append(
     Ok(event)
 }
 
+/// Appends events for the connection's tenant in one statement, in the order
+/// given, each with its own actor; the chain is the same as appending them one
+/// by one.
+pub async fn append_many(
+    conn: &mut PgConnection,
+    events: Vec<(Option<Uuid>, NewEvent<'_>)>,
+) -> Result<Vec<Event>, sqlx::Error> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
+    #[derive(sqlx::FromRow)]
+    struct Appended {
+        tenant_id: Uuid,
+        #[sqlx(flatten)]
+        row: EventRow,
+    }
+    let n = events.len();
+    let (mut ids, mut kinds, mut actors) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let (mut subject_types, mut subject_ids, mut data) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for (actor, ev) in events {
+        ids.push(Uuid::now_v7());
+        kinds.push(ev.kind.to_owned());
+        actors.push(actor);
+        subject_types.push(ev.subject_type.map(str::to_owned));
+        subject_ids.push(ev.subject_id);
+        data.push(ev.data);
+    }
+    let cols = COLUMNS
+        .split(", ")
+        .map(|c| format!("e.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    // A lateral call per input row, in the input's order: each call chains onto
+    // the one before it exactly as separate `append` calls would.
+    let rows: Vec<Appended> = sqlx::query_as(&format!(
+        "SELECT e.tenant_id, {cols}
+           FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::uuid[], $6::jsonb[])
+                WITH ORDINALITY AS u(id, kind, actor, subject_type, subject_id, data, ord)
+          CROSS JOIN LATERAL append_event(u.id, u.kind, u.actor, $7, u.subject_type, u.subject_id, u.data) e
+          ORDER BY u.ord"
+    ))
+    .bind(&ids)
+    .bind(&kinds)
+    .bind(&actors)
+    .bind(&subject_types)
+    .bind(&subject_ids)
+    .bind(&data)
+    .bind(request_id::current())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|a| {
+            let event: Event = a.row.into();
+            crate::live::note(a.tenant_id, &event);
+            event
+        })
+        .collect())
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct EventFilter {
     /// Exact kind, or a prefix ending in `.` (e.g. `stock.`).

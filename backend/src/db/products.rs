@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use shared_types::inventory::{
     Barcode, Product, ProductType, SupplierInfo, Symbology, Tracking, UomConversion,
+    VariantAttribute,
 };
 use sqlx::types::Json;
 use sqlx::PgConnection;
@@ -29,12 +30,16 @@ struct ProductRow {
     properties: serde_json::Value,
     image_ref: Option<String>,
     archived: bool,
+    variant_of: Option<Uuid>,
+    variant_values: Json<BTreeMap<String, String>>,
+    variant_attributes: Json<Vec<VariantAttribute>>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
 
 const COLUMNS: &str = "id, sku, name, product_type, base_uom, uom_conversions, tracking, cost, \
-    prices, supplier_info, properties, image_ref, archived, created_at, updated_at";
+    prices, supplier_info, properties, image_ref, archived, variant_of, variant_values, \
+    variant_attributes, created_at, updated_at";
 
 /// Decodes a snake_case enum stored as text (the CHECK constraints keep it valid).
 pub(crate) fn enum_from_text<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, sqlx::Error> {
@@ -66,6 +71,9 @@ impl ProductRow {
             image_ref: self.image_ref,
             archived: self.archived,
             barcodes,
+            variant_of: self.variant_of,
+            variant_values: self.variant_values.0,
+            variant_attributes: self.variant_attributes.0,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -106,6 +114,9 @@ pub struct NewProduct {
     pub supplier_info: SupplierInfo,
     pub properties: serde_json::Value,
     pub image_ref: Option<String>,
+    pub variant_of: Option<Uuid>,
+    pub variant_values: BTreeMap<String, String>,
+    pub variant_attributes: Vec<VariantAttribute>,
 }
 
 #[tracing::instrument(skip(conn, p), fields(sku = %p.sku))]
@@ -113,8 +124,9 @@ pub async fn insert(conn: &mut PgConnection, p: &NewProduct) -> Result<Uuid, sql
     let id = Uuid::now_v7();
     sqlx::query(
         "INSERT INTO products (id, sku, name, product_type, base_uom, uom_conversions, tracking,
-            cost, prices, supplier_info, properties, image_ref)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            cost, prices, supplier_info, properties, image_ref, variant_of, variant_values,
+            variant_attributes)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
     )
     .bind(id)
     .bind(&p.sku)
@@ -128,6 +140,9 @@ pub async fn insert(conn: &mut PgConnection, p: &NewProduct) -> Result<Uuid, sql
     .bind(Json(&p.supplier_info))
     .bind(&p.properties)
     .bind(&p.image_ref)
+    .bind(p.variant_of)
+    .bind(Json(&p.variant_values))
+    .bind(Json(&p.variant_attributes))
     .execute(conn)
     .await?;
     Ok(id)
@@ -218,6 +233,7 @@ pub async fn list(
     conn: &mut PgConnection,
     search: Option<&str>,
     include_archived: bool,
+    variant_of: Option<Uuid>,
     paging: Paging,
 ) -> Result<(Vec<Product>, i64), sqlx::Error> {
     let pattern = search.map(|s| {
@@ -230,17 +246,19 @@ pub async fn list(
     let filter = "($1::text IS NULL OR p.sku ILIKE $1 OR p.name ILIKE $1
             OR EXISTS (SELECT 1 FROM product_barcodes b WHERE b.product_id = p.id
                        AND (b.code ILIKE $1 OR b.normalized ILIKE $1)))
-        AND ($2 OR NOT p.archived)";
+        AND ($2 OR NOT p.archived) AND ($3::uuid IS NULL OR p.variant_of = $3)";
     let total: i64 = sqlx::query_scalar(&format!("SELECT count(*) FROM products p WHERE {filter}"))
         .bind(&pattern)
         .bind(include_archived)
+        .bind(variant_of)
         .fetch_one(&mut *conn)
         .await?;
     let rows: Vec<ProductRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM products p WHERE {filter} ORDER BY p.sku, p.id LIMIT $3 OFFSET $4"
+        "SELECT {COLUMNS} FROM products p WHERE {filter} ORDER BY p.sku, p.id LIMIT $4 OFFSET $5"
     ))
     .bind(&pattern)
     .bind(include_archived)
+    .bind(variant_of)
     .bind(paging.limit)
     .bind(paging.offset)
     .fetch_all(&mut *conn)
@@ -269,6 +287,7 @@ pub struct ProductChanges {
     pub properties: Option<serde_json::Value>,
     pub image_ref: Option<String>,
     pub archived: Option<bool>,
+    pub variant_attributes: Option<Vec<VariantAttribute>>,
 }
 
 pub async fn update(
@@ -286,7 +305,8 @@ pub async fn update(
             supplier_info = COALESCE($7, supplier_info),
             properties = COALESCE($8, properties),
             image_ref = COALESCE($9, image_ref),
-            archived = COALESCE($10, archived)
+            archived = COALESCE($10, archived),
+            variant_attributes = COALESCE($11, variant_attributes)
          WHERE id = $1",
     )
     .bind(id)
@@ -299,7 +319,32 @@ pub async fn update(
     .bind(&c.properties)
     .bind(&c.image_ref)
     .bind(c.archived)
+    .bind(c.variant_attributes.as_ref().map(Json))
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// The attribute values of a template's variants.
+pub async fn variant_values_of(
+    conn: &mut PgConnection,
+    template_id: Uuid,
+) -> Result<Vec<BTreeMap<String, String>>, sqlx::Error> {
+    let rows: Vec<Json<BTreeMap<String, String>>> =
+        sqlx::query_scalar("SELECT variant_values FROM products WHERE variant_of = $1")
+            .bind(template_id)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows.into_iter().map(|j| j.0).collect())
+}
+
+/// The tenant's JSON Schema for product properties, if one is set.
+pub async fn properties_schema(
+    conn: &mut PgConnection,
+) -> Result<Option<serde_json::Value>, sqlx::Error> {
+    let s: Option<Option<serde_json::Value>> =
+        sqlx::query_scalar("SELECT product_properties_schema FROM inventory_settings")
+            .fetch_optional(conn)
+            .await?;
+    Ok(s.flatten())
 }

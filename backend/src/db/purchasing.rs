@@ -596,7 +596,7 @@ pub async fn incoming(
     warehouse_id: Uuid,
 ) -> Result<Decimal, sqlx::Error> {
     let q: Option<Decimal> = sqlx::query_scalar(
-        "SELECT sum(l.qty - l.received_qty)
+        "SELECT sum(greatest(l.qty - l.received_qty, 0))
            FROM purchase_order_lines l JOIN purchase_orders po ON po.id = l.purchase_order_id
            JOIN locations loc ON loc.id = po.location_id
           WHERE l.product_id = $1 AND coalesce(loc.warehouse_id, loc.id) = $2

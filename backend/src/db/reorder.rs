@@ -400,3 +400,51 @@ pub async fn after_moves(
     }
     Ok(raised)
 }
+
+/// The daily sweep's step for one tenant (inside its RLS scope): re-evaluates
+/// the rules' products as [`after_moves`] does, raising `reorder.suggested`
+/// for rules that fell to their point with time alone (a demand-driven rule's
+/// window slid), and marks every swept rule evaluated as of `at` (the sweep's
+/// clock, so one sweep never claims a rule twice). Returns the events raised.
+pub async fn sweep(
+    conn: &mut PgConnection,
+    rule_ids: &[Uuid],
+    at: chrono::DateTime<Utc>,
+) -> Result<usize, sqlx::Error> {
+    let products: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT DISTINCT product_id FROM reorder_rules WHERE id = ANY($1) ORDER BY product_id",
+    )
+    .bind(rule_ids)
+    .fetch_all(&mut *conn)
+    .await?;
+    let raised = after_moves(conn, None, &products).await?;
+    sqlx::query("UPDATE reorder_rules SET evaluated_at = greatest(now(), $2) WHERE id = ANY($1)")
+        .bind(rule_ids)
+        .bind(at)
+        .execute(conn)
+        .await?;
+    Ok(raised)
+}
+
+/// Locks up to `max` of one tenant's rules not evaluated since `stale_before`
+/// and enters that tenant's scope; `None` when nothing is stale.
+pub async fn claim_stale(
+    conn: &mut PgConnection,
+    stale_before: chrono::DateTime<Utc>,
+    max: i32,
+) -> Result<Option<(Uuid, Vec<Uuid>)>, sqlx::Error> {
+    let rows: Vec<(Uuid, Uuid)> =
+        sqlx::query_as("SELECT rule_id, tenant_id FROM reorder_sweep_claim($1, $2)")
+            .bind(stale_before)
+            .bind(max)
+            .fetch_all(&mut *conn)
+            .await?;
+    let Some(&(_, tenant)) = rows.first() else {
+        return Ok(None);
+    };
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(tenant.to_string())
+        .execute(conn)
+        .await?;
+    Ok(Some((tenant, rows.into_iter().map(|(r, _)| r).collect())))
+}

@@ -70,12 +70,14 @@ pub struct MoveRequest {
     pub client_op_id: Option<String>,
 }
 
-#[derive(sqlx::FromRow)]
+#[derive(sqlx::FromRow, Clone)]
 struct ProductInfo {
     product_type: String,
     tracking: String,
     cost: Decimal,
     archived: bool,
+    /// A variant template: its variants hold the stock.
+    is_template: bool,
 }
 
 #[derive(sqlx::FromRow, Clone)]
@@ -93,22 +95,101 @@ impl LocInfo {
     }
 }
 
+/// What a run of moves in one transaction may read once instead of per move:
+/// products, locations, the tenant's negative-stock policy and the valuation
+/// method. A sync push applies up to 5,000 ops in one transaction, which mostly
+/// touch the same few products and bins. Quants and layers are never cached:
+/// they are locked and read per move.
+#[derive(Default)]
+pub struct MoveContext {
+    products: std::collections::HashMap<Uuid, ProductInfo>,
+    locations: std::collections::HashMap<Uuid, LocInfo>,
+    policy: Option<NegativeStockPolicy>,
+    method: Option<ValuationMethod>,
+}
+
+impl MoveContext {
+    async fn product(
+        &mut self,
+        conn: &mut PgConnection,
+        id: Uuid,
+    ) -> Result<ProductInfo, StockError> {
+        if let Some(p) = self.products.get(&id) {
+            return Ok(p.clone());
+        }
+        let p: ProductInfo = sqlx::query_as(
+            "SELECT product_type, tracking, cost, archived,
+                        variant_attributes <> '[]'::jsonb AS is_template
+                   FROM products WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StockError::NotFound("product"))?;
+        self.products.insert(id, p.clone());
+        Ok(p)
+    }
+
+    /// Both ends of a move, read in one round trip when neither is cached.
+    async fn locations(
+        &mut self,
+        conn: &mut PgConnection,
+        from: Uuid,
+        to: Uuid,
+    ) -> Result<(LocInfo, LocInfo), StockError> {
+        let missing: Vec<Uuid> = [from, to]
+            .into_iter()
+            .filter(|id| !self.locations.contains_key(id))
+            .collect();
+        if !missing.is_empty() {
+            let rows: Vec<LocInfo> = sqlx::query_as(
+                "SELECT l.id, l.kind, l.archived, w.negative_stock_policy AS policy
+                   FROM locations l LEFT JOIN locations w ON w.id = l.warehouse_id
+                  WHERE l.id = ANY($1)",
+            )
+            .bind(&missing)
+            .fetch_all(&mut *conn)
+            .await?;
+            for r in rows {
+                self.locations.insert(r.id, r);
+            }
+        }
+        let get = |id| {
+            self.locations
+                .get(&id)
+                .cloned()
+                .ok_or(StockError::NotFound("location"))
+        };
+        Ok((get(from)?, get(to)?))
+    }
+
+    async fn tenant_policy(
+        &mut self,
+        conn: &mut PgConnection,
+    ) -> Result<NegativeStockPolicy, sqlx::Error> {
+        if let Some(p) = self.policy {
+            return Ok(p);
+        }
+        let p = tenant_policy(conn).await?;
+        self.policy = Some(p);
+        Ok(p)
+    }
+
+    /// The method in force when the transaction first needed it.
+    async fn method(&mut self, conn: &mut PgConnection) -> Result<ValuationMethod, sqlx::Error> {
+        if let Some(m) = self.method {
+            return Ok(m);
+        }
+        let m = method_at(conn, Utc::now()).await?;
+        self.method = Some(m);
+        Ok(m)
+    }
+}
+
 /// Whether stock at a location is owned and valued: physical locations and goods
 /// in transit between them.
 fn valued(kind: LocationKind) -> bool {
     kind.is_internal() || kind == LocationKind::Transit
-}
-
-async fn location_info(conn: &mut PgConnection, id: Uuid) -> Result<LocInfo, StockError> {
-    sqlx::query_as(
-        "SELECT l.id, l.kind, l.archived, w.negative_stock_policy AS policy
-           FROM locations l LEFT JOIN locations w ON w.id = l.warehouse_id
-          WHERE l.id = $1",
-    )
-    .bind(id)
-    .fetch_optional(conn)
-    .await?
-    .ok_or(StockError::NotFound("location"))
 }
 
 /// The tenant's negative-stock policy (default: forbid).
@@ -188,7 +269,8 @@ struct LockedQuant {
 }
 
 /// Ensures quants exist for (product, lot) at `locations` and locks them in
-/// location-id order.
+/// location-id order. The insert takes no lock on rows that exist already, so a
+/// move never waits for another's new quant while holding a lock of its own.
 async fn lock_quants(
     conn: &mut PgConnection,
     product_id: Uuid,
@@ -198,18 +280,18 @@ async fn lock_quants(
     let mut sorted = locations.to_vec();
     sorted.sort();
     sorted.dedup();
-    for loc in &sorted {
-        sqlx::query(
-            "INSERT INTO quants (id, product_id, location_id, lot_id) VALUES ($1, $2, $3, $4)
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(Uuid::now_v7())
-        .bind(product_id)
-        .bind(loc)
-        .bind(lot_id)
-        .execute(&mut *conn)
-        .await?;
-    }
+    let ids: Vec<Uuid> = sorted.iter().map(|_| Uuid::now_v7()).collect();
+    sqlx::query(
+        "INSERT INTO quants (id, product_id, location_id, lot_id)
+         SELECT i, $2, l, $4 FROM unnest($1::uuid[], $3::uuid[]) AS t(i, l)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(&ids)
+    .bind(product_id)
+    .bind(&sorted)
+    .bind(lot_id)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query_as(
         "SELECT id, location_id, qty FROM quants
           WHERE product_id = $1 AND location_id = ANY($2) AND lot_id IS NOT DISTINCT FROM $3
@@ -364,15 +446,28 @@ pub struct MovedEvent {
 
 impl MovedEvent {
     pub async fn append(self, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-        db::events::append(
-            conn,
-            self.user_id,
-            db::events::NewEvent::new("stock.moved")
-                .subject("stock_move", self.move_id)
-                .data(self.data),
-        )
-        .await?;
+        let actor = self.user_id;
+        db::events::append(conn, actor, self.into_event()).await?;
         Ok(())
+    }
+
+    /// Appends the events of many moves in one statement, in order.
+    pub async fn append_all(
+        events: Vec<MovedEvent>,
+        conn: &mut PgConnection,
+    ) -> Result<(), sqlx::Error> {
+        let batch: Vec<_> = events
+            .into_iter()
+            .map(|e| (e.user_id, e.into_event()))
+            .collect();
+        db::events::append_many(conn, batch).await?;
+        Ok(())
+    }
+
+    fn into_event(self) -> db::events::NewEvent<'static> {
+        db::events::NewEvent::new("stock.moved")
+            .subject("stock_move", self.move_id)
+            .data(self.data)
     }
 }
 
@@ -392,17 +487,22 @@ pub async fn apply_move(
 /// stream lock (the hash chain), which is then held until commit; appending
 /// last keeps that serialized section to the append and the commit, which is
 /// what bounds moves per second for one tenant.
-#[tracing::instrument(skip(conn, req), fields(product_id = %req.product_id, qty = %req.qty))]
 pub async fn apply_move_deferred(
     conn: &mut PgConnection,
     req: &MoveRequest,
 ) -> Result<(StockMove, MovedEvent), StockError> {
-    let product: ProductInfo =
-        sqlx::query_as("SELECT product_type, tracking, cost, archived FROM products WHERE id = $1")
-            .bind(req.product_id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or(StockError::NotFound("product"))?;
+    apply_move_in(conn, req, &mut MoveContext::default()).await
+}
+
+/// [`apply_move_deferred`] with reads shared by the moves of one transaction
+/// (see [`MoveContext`]).
+#[tracing::instrument(skip(conn, req, cx), fields(product_id = %req.product_id, qty = %req.qty))]
+pub async fn apply_move_in(
+    conn: &mut PgConnection,
+    req: &MoveRequest,
+    cx: &mut MoveContext,
+) -> Result<(StockMove, MovedEvent), StockError> {
+    let product = cx.product(conn, req.product_id).await?;
     let product_type: ProductType = enum_from_text(&product.product_type)?;
     let tracking: Tracking = enum_from_text(&product.tracking)?;
     if product_type == ProductType::Service {
@@ -411,14 +511,21 @@ pub async fn apply_move_deferred(
     if product.archived {
         return Err(invalid("product_id", "the product is archived"));
     }
+    if product.is_template {
+        return Err(invalid(
+            "product_id",
+            "a variant template holds no stock; move one of its variants",
+        ));
+    }
     if req.from_location_id == req.to_location_id {
         return Err(invalid(
             "to_location_id",
             "source and destination are the same location",
         ));
     }
-    let from = location_info(conn, req.from_location_id).await?;
-    let to = location_info(conn, req.to_location_id).await?;
+    let (from, to) = cx
+        .locations(conn, req.from_location_id, req.to_location_id)
+        .await?;
     if to.archived {
         return Err(invalid("to_location_id", "the destination is archived"));
     }
@@ -469,7 +576,7 @@ pub async fn apply_move_deferred(
     if let (true, Some(from_quant)) = (valued(from_kind), from_quant) {
         let policy = match from.policy.as_deref() {
             Some(p) => enum_from_text(p)?,
-            None => tenant_policy(conn).await?,
+            None => cx.tenant_policy(conn).await?,
         };
         match check_outgoing(from_quant.qty, req.qty, policy) {
             Ok(NegativeCheck::Fine) => {}
@@ -504,7 +611,7 @@ pub async fn apply_move_deferred(
     let move_id = Uuid::now_v7();
     let is_valued = product_type == ProductType::Stocked && (incoming || outgoing);
     let method = if is_valued {
-        Some(method_at(conn, Utc::now()).await?)
+        Some(cx.method(conn).await?)
     } else {
         None
     };
@@ -590,15 +697,19 @@ pub async fn apply_move_deferred(
         }
     }
 
-    for (quant, delta) in [(from_quant, -req.qty), (to_quant, req.qty)] {
-        let Some(quant) = quant.map(|q| q.id) else {
-            continue;
-        };
-        sqlx::query("UPDATE quants SET qty = qty + $2, updated_at = now() WHERE id = $1")
-            .bind(quant)
-            .bind(delta)
-            .execute(&mut *conn)
-            .await?;
+    let (ids, deltas): (Vec<Uuid>, Vec<Decimal>) = [(from_quant, -req.qty), (to_quant, req.qty)]
+        .into_iter()
+        .filter_map(|(q, delta)| q.map(|q| (q.id, delta)))
+        .unzip();
+    if !ids.is_empty() {
+        sqlx::query(
+            "UPDATE quants q SET qty = q.qty + d.delta, updated_at = now()
+               FROM unnest($1::uuid[], $2::numeric[]) AS d(id, delta) WHERE q.id = d.id",
+        )
+        .bind(&ids)
+        .bind(&deltas)
+        .execute(&mut *conn)
+        .await?;
     }
     let mv = row.into_move(alert)?;
     // Appended by the caller in the same transaction: the event exists exactly

@@ -255,24 +255,25 @@ pub fn apply_consents(
 /// Checks a tenant's JSON Schema for custom properties: a valid schema whose
 /// instances are objects.
 pub fn check_schema(schema: &serde_json::Value) -> Result<(), InvalidValue> {
+    check_schema_for("contact_properties_schema", schema)
+}
+
+/// [`check_schema`] for the setting named `field` (contacts, products).
+pub fn check_schema_for(
+    field: &'static str,
+    schema: &serde_json::Value,
+) -> Result<(), InvalidValue> {
     if !schema.is_object() {
-        return Err(invalid(
-            "contact_properties_schema",
-            "must be a JSON Schema object",
-        ));
+        return Err(invalid(field, "must be a JSON Schema object"));
     }
     if schema.get("type").and_then(|t| t.as_str()) != Some("object") {
         return Err(invalid(
-            "contact_properties_schema",
+            field,
             "must describe an object (\"type\": \"object\")",
         ));
     }
-    jsonschema::validator_for(schema).map_err(|e| {
-        invalid(
-            "contact_properties_schema",
-            format!("is not a valid JSON Schema: {e}"),
-        )
-    })?;
+    jsonschema::validator_for(schema)
+        .map_err(|e| invalid(field, format!("is not a valid JSON Schema: {e}")))?;
     Ok(())
 }
 

@@ -11,3 +11,4 @@ pub mod segments;
 pub mod stock;
 pub mod sync;
 pub mod valuation;
+pub mod variants;

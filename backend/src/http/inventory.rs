@@ -1,7 +1,9 @@
-//! Per-tenant inventory settings: negative-stock policy and the valuation
-//! method, whose changes take effect at a given time and are never edited.
+//! Per-tenant inventory settings: negative-stock policy, purchase receipt
+//! tolerances and the valuation method, whose changes take effect at a given
+//! time and are never edited.
 
 use chrono::{DateTime, Utc};
+use rust_decimal::Decimal;
 use shared_types::inventory::{
     InventorySettings, InventorySettingsForUpdate, ValuationMethod, ValuationMethodChange,
 };
@@ -44,11 +46,37 @@ async fn load(conn: &mut PgConnection) -> ApiResult<InventorySettings> {
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let (over, under) = receipt_tolerance(conn).await?;
     Ok(InventorySettings {
         negative_stock_policy: tenant_policy(conn).await?,
         valuation_method: method_at(conn, Utc::now()).await?,
         valuation_history,
+        over_receipt_tolerance_pct: over,
+        under_receipt_tolerance_pct: under,
+        product_properties_schema: crate::db::products::properties_schema(conn).await?,
     })
+}
+
+/// The tenant's over- and under-receipt tolerances in percent (0 when unset).
+pub(crate) async fn receipt_tolerance(conn: &mut PgConnection) -> ApiResult<(Decimal, Decimal)> {
+    let row: Option<(Decimal, Decimal)> = sqlx::query_as(
+        "SELECT over_receipt_tolerance_pct, under_receipt_tolerance_pct FROM inventory_settings",
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.unwrap_or_default())
+}
+
+fn tolerance(field: &str, v: Decimal, max: Decimal, max_included: bool) -> ApiResult<Decimal> {
+    let fits = v >= Decimal::ZERO && (v < max || (max_included && v == max));
+    if !fits || v.scale() > 2 {
+        let upper = if max_included { "up to" } else { "below" };
+        return Err(ApiError::validation(
+            field,
+            format!("A tolerance is a percentage from 0 {upper} {max}, with at most two decimals."),
+        ));
+    }
+    Ok(v)
 }
 
 /// The tenant's inventory settings.
@@ -60,7 +88,8 @@ async fn get_settings(mut tx: TenantTx) -> ApiResult<AppJson<InventorySettings>>
     Ok(AppJson(load(tx.conn()).await?))
 }
 
-/// Change the negative-stock policy, or schedule a valuation method change.
+/// Change the negative-stock policy or the receipt tolerances, or schedule a
+/// valuation method change.
 #[utoipa::path(patch, path = "/api/v1/inventory/settings", tag = "inventory",
     security(("bearer" = [])), request_body = InventorySettingsForUpdate,
     responses((status = 200, body = InventorySettings), ErrorResponses))]
@@ -76,6 +105,42 @@ async fn update_settings(
                  updated_at = now()",
         )
         .bind(enum_text(&p))
+        .execute(tx.conn())
+        .await?;
+    }
+    if input.over_receipt_tolerance_pct.is_some() || input.under_receipt_tolerance_pct.is_some() {
+        let hundred = Decimal::ONE_HUNDRED;
+        let over = input
+            .over_receipt_tolerance_pct
+            .map(|v| tolerance("over_receipt_tolerance_pct", v, hundred, true))
+            .transpose()?;
+        let under = input
+            .under_receipt_tolerance_pct
+            .map(|v| tolerance("under_receipt_tolerance_pct", v, hundred, false))
+            .transpose()?;
+        sqlx::query(
+            "INSERT INTO inventory_settings (over_receipt_tolerance_pct, under_receipt_tolerance_pct)
+             VALUES (coalesce($1, 0), coalesce($2, 0))
+             ON CONFLICT (tenant_id) DO UPDATE SET
+                 over_receipt_tolerance_pct = coalesce($1, inventory_settings.over_receipt_tolerance_pct),
+                 under_receipt_tolerance_pct = coalesce($2, inventory_settings.under_receipt_tolerance_pct),
+                 updated_at = now()",
+        )
+        .bind(over)
+        .bind(under)
+        .execute(tx.conn())
+        .await?;
+    }
+    if let Some(schema) = input.product_properties_schema {
+        crate::domain::crm::check_schema_for("product_properties_schema", &schema)?;
+        // Applies to later writes, as for contacts; existing products keep their
+        // properties until they are next edited.
+        sqlx::query(
+            "INSERT INTO inventory_settings (product_properties_schema) VALUES ($1)
+             ON CONFLICT (tenant_id) DO UPDATE SET
+                 product_properties_schema = EXCLUDED.product_properties_schema, updated_at = now()",
+        )
+        .bind(&schema)
         .execute(tx.conn())
         .await?;
     }

@@ -368,6 +368,9 @@ async fn import_product_row(conn: &mut PgConnection, r: Row<'_>) -> Result<(), R
                     prices: prices.unwrap_or_default(),
                     supplier_info: Default::default(),
                     properties: serde_json::json!({}),
+                    variant_of: None,
+                    variant_values: Default::default(),
+                    variant_attributes: Vec::new(),
                     image_ref: None,
                 },
             )

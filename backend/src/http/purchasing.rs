@@ -701,6 +701,7 @@ pub(crate) async fn receive(
         .fetch_one(&mut *conn)
         .await?;
     let lines = db::purchasing::lock_lines(&mut *conn, po_id).await?;
+    let (over_pct, under_pct) = crate::http::inventory::receipt_tolerance(&mut *conn).await?;
     let mut seen = HashSet::new();
     let reference = po_reference(row.number);
     let receipt_id = Uuid::now_v7();
@@ -735,15 +736,32 @@ pub(crate) async fn receive(
         })?;
         let qty = positive_qty("lines", rl.qty)?;
         let open = line.qty - line.received_qty;
-        if qty > open {
-            return Err(ApiError::validation(
-                "lines",
+        let allowed = (line.qty * (Decimal::ONE + over_pct / Decimal::ONE_HUNDRED)
+            - line.received_qty)
+            .max(Decimal::ZERO);
+        if qty > allowed {
+            let tolerated = if over_pct.is_zero() {
+                String::new()
+            } else {
                 format!(
-                    "Line {} has {open} left to receive; {qty} is too many.",
-                    rl.line_id
+                    " (with the {} % over-receipt tolerance: {})",
+                    over_pct.normalize(),
+                    allowed.normalize()
+                )
+            };
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::OverReceipt,
+                format!(
+                    "Line {} has {} left to receive{tolerated}; {qty} is too many.",
+                    rl.line_id,
+                    open.max(Decimal::ZERO).normalize()
                 ),
             )
-            .with_details(json!({ "field": "lines", "line_id": rl.line_id, "open": open })));
+            .with_details(json!({
+                "field": "lines", "line_id": rl.line_id, "open": open.max(Decimal::ZERO),
+                "allowed": allowed, "over_receipt_tolerance_pct": over_pct,
+            })));
         }
         let unit_cost = valuation::round(line.unit_price * rate);
         let mv = db::stock::apply_move(
@@ -792,9 +810,11 @@ pub(crate) async fn receive(
         });
     }
     let all_in: bool = sqlx::query_scalar(
-        "SELECT bool_and(received_qty >= qty) FROM purchase_order_lines WHERE purchase_order_id = $1",
+        "SELECT bool_and(received_qty >= qty * (1 - $2 / 100))
+           FROM purchase_order_lines WHERE purchase_order_id = $1",
     )
     .bind(po_id)
+    .bind(under_pct)
     .fetch_one(&mut *conn)
     .await?;
     let new_status = if all_in {

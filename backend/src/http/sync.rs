@@ -246,16 +246,25 @@ async fn savepoint(conn: &mut PgConnection, sql: &'static str) -> Result<(), sql
     (&mut *conn).execute(sql).await.map(drop)
 }
 
+/// What the stock-changing ops of one push share: the reads a move may reuse,
+/// and the `stock.moved` events of applied moves, appended together at the end.
+#[derive(Default)]
+struct PushMoves {
+    cx: db::stock::MoveContext,
+    events: Vec<db::stock::MovedEvent>,
+}
+
 /// Applies one op that changes stock inside a savepoint.
 async fn apply_in_savepoint(
     conn: &mut PgConnection,
     op: &SyncOp,
     device_id: Uuid,
     user_id: Uuid,
+    moves: &mut PushMoves,
 ) -> ApiResult<Result<Option<Value>, Refusal>> {
     savepoint(conn, "SAVEPOINT sync_op").await?;
     let out = match op.kind {
-        OpKind::StockMove => apply_stock_move(conn, op, device_id, user_id).await,
+        OpKind::StockMove => apply_stock_move(conn, op, device_id, user_id, moves).await,
         OpKind::PickConfirm => crate::http::picking::apply_pick_op(conn, op, user_id).await,
         OpKind::ReceiptLine => crate::http::purchasing::apply_receipt_op(conn, op, user_id).await,
         OpKind::TransferConfirm => {
@@ -281,6 +290,7 @@ async fn apply_stock_move(
     op: &SyncOp,
     device_id: Uuid,
     user_id: Uuid,
+    moves: &mut PushMoves,
 ) -> ApiResult<Option<Value>> {
     let m = StockMoveOp::deserialize(&op.payload)
         .map_err(|e| ApiError::validation("payload", e.to_string()))?;
@@ -299,7 +309,10 @@ async fn apply_stock_move(
         client_op_id: Some(op.op_id.to_string()),
     };
     let req = crate::http::stock::move_request(conn, &input, user_id).await?;
-    let mv = db::stock::apply_move(conn, &req).await?;
+    // The event is kept only once the op's savepoint is released: a refused
+    // move returns before this and leaves nothing behind.
+    let (mv, ev) = db::stock::apply_move_in(conn, &req, &mut moves.cx).await?;
+    moves.events.push(ev);
     Ok(Some(json!({ "move_id": mv.id, "seq": mv.seq })))
 }
 
@@ -465,6 +478,7 @@ async fn push(
     }
     let counts_ms = ms(phase);
     let phase = std::time::Instant::now();
+    let mut moves = PushMoves::default();
     for &i in &apply {
         let op = &ops[i];
         let out = match op.kind {
@@ -473,12 +487,15 @@ async fn push(
             OpKind::StockMove
             | OpKind::PickConfirm
             | OpKind::ReceiptLine
-            | OpKind::TransferConfirm => apply_in_savepoint(tx.conn(), op, device.id, user).await?,
+            | OpKind::TransferConfirm => {
+                apply_in_savepoint(tx.conn(), op, device.id, user, &mut moves).await?
+            }
         };
         record(&mut results, &mut outcomes, i, op, out);
     }
     let one_by_one_ms = ms(phase);
     let phase = std::time::Instant::now();
+    db::stock::MovedEvent::append_all(moves.events, tx.conn()).await?;
     db::sync::record_outcomes(tx.conn(), &outcomes).await?;
     // Reorder rules see the stock the push moved.
     let mut moved: Vec<Uuid> = apply

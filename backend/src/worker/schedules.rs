@@ -1,8 +1,15 @@
-//! The cycle-count schedule job: every minute, each worker process runs the
-//! schedules that are due, one transaction per schedule. A schedule is claimed
+//! The scheduled jobs, every minute in each worker process.
+//!
+//! Cycle counts: each worker process runs the count schedules that are due, one
+//! transaction per schedule. A schedule is claimed
 //! with `SKIP LOCKED` (`count_schedule_claim`), so processes never run the same
 //! one twice, and its `next_run_at` moves on in the transaction that opened the
 //! session: a run is recorded exactly when its session exists.
+
+//!
+//! Reorder sweep: every active reorder rule not evaluated for a day is
+//! re-evaluated ([`sweep_reorder`]), so a demand-driven rule whose window slid
+//! raises `reorder.suggested` even when nothing moved.
 
 use std::time::Duration;
 
@@ -41,11 +48,39 @@ pub async fn run_due(db: &PgPool, now: DateTime<Utc>) -> anyhow::Result<usize> {
     Ok(ran)
 }
 
+/// Rules swept per transaction.
+const SWEEP_BATCH: i32 = 500;
+
+/// Re-evaluates every active reorder rule not evaluated since a day before
+/// `now`, one tenant batch per transaction; answers (rules swept, events raised).
+pub async fn sweep_reorder(db: &PgPool, now: DateTime<Utc>) -> anyhow::Result<(usize, usize)> {
+    let stale_before = now - chrono::Duration::days(1);
+    let (mut swept, mut raised) = (0, 0);
+    while swept < 1_000_000 {
+        let mut tx = db.begin().await?;
+        let Some((tenant, rules)) =
+            crate::db::reorder::claim_stale(&mut tx, stale_before, SWEEP_BATCH).await?
+        else {
+            tx.rollback().await?;
+            break;
+        };
+        let n = crate::db::reorder::sweep(&mut tx, &rules, now).await?;
+        tx.commit().await?;
+        tracing::info!(%tenant, rules = rules.len(), raised = n, "reorder rules re-evaluated");
+        swept += rules.len();
+        raised += n;
+    }
+    Ok((swept, raised))
+}
+
 /// Ticks until `shutdown` turns true.
 pub async fn run(db: PgPool, mut shutdown: watch::Receiver<bool>) {
     loop {
         if let Err(e) = run_due(&db, Utc::now()).await {
             tracing::warn!(error = format!("{e:#}"), "count schedule job failed");
+        }
+        if let Err(e) = sweep_reorder(&db, Utc::now()).await {
+            tracing::warn!(error = format!("{e:#}"), "reorder sweep failed");
         }
         tokio::select! {
             _ = tokio::time::sleep(TICK) => {}

@@ -71,6 +71,9 @@ fn product(n: u128, sku: &str, name: &str, barcodes: &[(Symbology, &str, i64)]) 
         properties: serde_json::json!({}),
         image_ref: None,
         archived: false,
+        variant_of: None,
+        variant_values: BTreeMap::new(),
+        variant_attributes: Vec::new(),
         barcodes: barcodes
             .iter()
             .enumerate()

@@ -90,6 +90,7 @@ pub async fn list(mut w: WebTx, Query(q): Query<ListQuery>) -> WebResult<Respons
             w.conn(),
             search,
             include_archived,
+            None,
             Paging {
                 limit: PAGE_SIZE,
                 offset,

@@ -83,6 +83,7 @@ pub async fn page(mut w: WebTx, Query(q): Query<SearchQuery>) -> WebResult<Respo
                 w.conn(),
                 Some(&text),
                 false,
+                None,
                 Paging {
                     limit: LIMIT,
                     offset: 0,
