@@ -542,3 +542,55 @@ pub struct ImportReport {
     pub committed: bool,
     pub errors: Vec<ImportRowError>,
 }
+
+/// A product's default bin in the bin's warehouse.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PutawayRuleForSet {
+    pub product_id: Uuid,
+    /// A bin (or zone) of a warehouse.
+    pub location_id: Uuid,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PutawayRule {
+    pub product_id: Uuid,
+    pub warehouse_id: Uuid,
+    pub location_id: Uuid,
+    pub path: String,
+}
+
+/// Why a place is suggested for put-away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum PutawayReason {
+    /// The product's default bin in this warehouse.
+    DefaultBin,
+    /// A bin that already holds the product (most first).
+    HoldsProduct,
+    /// An empty bin of the receiving zone (or warehouse), in walking order.
+    EmptyBin,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PutawaySuggestion {
+    pub location_id: Uuid,
+    pub path: String,
+    pub reason: PutawayReason,
+    /// What the product has there now.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub on_hand: Decimal,
+}
+
+/// Places to put a received product, best first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PutawaySuggestions {
+    pub product_id: Uuid,
+    pub warehouse_id: Uuid,
+    pub items: Vec<PutawaySuggestion>,
+}

@@ -493,3 +493,111 @@ async fn receipt_tolerances_allow_a_little_more_and_close_lines_a_little_short()
     assert_eq!(on_hand(app, t, &nut, &f.bin_a).await, d("98"));
     assert_no_drift(app, t).await;
 }
+
+/// Put-away after receiving: the default bin first, then bins that hold the
+/// product (most first), then empty bins of the receiving zone in walking order.
+#[tokio::test]
+async fn putaway_suggests_the_default_bin_then_bins_holding_the_product_then_empty_bins() {
+    let app = TestApp::spawn().await.unwrap();
+    let app = &app;
+    let f = setup(app, "putaway").await;
+    let t = &f.token;
+    let zone = location(
+        app,
+        t,
+        json!({"kind": "zone", "parent_id": f.wh1, "code": "Z", "name": "Zone Z"}),
+    )
+    .await;
+    let mut bins = Vec::new();
+    for code in ["C3", "C1", "C2", "C4"] {
+        bins.push(
+            location(
+                app,
+                t,
+                json!({"kind": "bin", "parent_id": zone, "code": code, "name": code}),
+            )
+            .await,
+        );
+    }
+    let (c3, c1, c2, c4) = (&bins[0], &bins[1], &bins[2], &bins[3]);
+    let p = product(app, t, "PUT-1").await;
+    let other = product(app, t, "PUT-2").await;
+    let receive = |prod: &String, to: &String, qty: &str| json!({"product_id": prod, "qty": qty, "from_location_id": f.supplier, "to_location_id": to});
+    // C4 holds another product, so it is not empty; C1 holds 2 and bin A (outside the zone) 9 of ours.
+    mv(app, t, receive(&other, c4, "1")).await;
+    mv(app, t, receive(&p, c1, "2")).await;
+    mv(app, t, receive(&p, &f.bin_a, "9")).await;
+
+    let suggest = |at: &String| {
+        let path = format!("/api/v1/putaway/suggestions?product_id={p}&location_id={at}");
+        async move {
+            let r = app.get(&path, Some(t)).await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+            r.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| {
+                    (
+                        i["location_id"].as_str().unwrap().to_owned(),
+                        i["reason"].as_str().unwrap().to_owned(),
+                        dec(&i["on_hand"]),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let s = suggest(c1).await;
+    assert_eq!(
+        s,
+        vec![
+            (f.bin_a.clone(), "holds_product".into(), d("9")),
+            (c1.clone(), "holds_product".into(), d("2")),
+            (c2.clone(), "empty_bin".into(), d("0")),
+            (c3.clone(), "empty_bin".into(), d("0")),
+        ],
+        "{s:?}"
+    );
+
+    // A default bin comes first and is not listed twice.
+    let r = put(
+        app,
+        "/api/v1/putaway/rules",
+        t,
+        &json!({"product_id": p, "location_id": c3}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.body["warehouse_id"], f.wh1.as_str());
+    let s = suggest(&zone).await;
+    assert_eq!(s[0], (c3.clone(), "default_bin".into(), d("0")));
+    assert_eq!(s.iter().filter(|x| &x.0 == c3).count(), 1);
+    assert_eq!(s.len(), 4, "{s:?}");
+    // Setting it again replaces it.
+    let r = put(
+        app,
+        "/api/v1/putaway/rules",
+        t,
+        &json!({"product_id": p, "location_id": c2}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(suggest(&zone).await[0].0, *c2);
+    // A warehouse is not a default bin; unknown products are 404.
+    let r = put(
+        app,
+        "/api/v1/putaway/rules",
+        t,
+        &json!({"product_id": p, "location_id": f.wh1}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    let r = put(
+        app,
+        "/api/v1/putaway/rules",
+        t,
+        &json!({"product_id": uuid::Uuid::now_v7(), "location_id": c1}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.text);
+}

@@ -158,12 +158,11 @@ pub fn default_sku(
     let mut sku = template_sku.to_owned();
     for v in in_order(attributes, values) {
         sku.push('-');
-        sku.extend(
-            v.split_whitespace()
+        sku.push_str(
+            &v.split_whitespace()
                 .collect::<Vec<_>>()
                 .join("_")
-                .to_uppercase()
-                .chars(),
+                .to_uppercase(),
         );
     }
     sku

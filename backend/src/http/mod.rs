@@ -21,6 +21,7 @@ pub mod notifications;
 pub mod picking;
 pub mod products;
 pub mod purchasing;
+pub mod putaway;
 pub mod reorder;
 pub mod request_id;
 pub mod roles;
@@ -165,6 +166,7 @@ pub fn api_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(api_keys::router())
         .merge(products::router())
         .merge(locations::router())
+        .merge(putaway::router())
         .merge(stock::router())
         .merge(inventory::router())
         .merge(scan::router())
