@@ -28,7 +28,10 @@ const MAX_SUGGESTIONS: i64 = 5;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(guarded(Permission::LocationManage, routes!(set_putaway_rule)))
+        .routes(guarded(
+            Permission::LocationManage,
+            routes!(set_putaway_rule),
+        ))
         .routes(guarded(Permission::StockRead, routes!(putaway_suggestions)))
 }
 
