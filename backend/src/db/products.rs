@@ -212,6 +212,15 @@ pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<Option<Product>, s
         .map(Some)
 }
 
+/// Whether the product exists (for the caller's tenant).
+pub async fn exists(conn: &mut PgConnection, id: Uuid) -> Result<bool, sqlx::Error> {
+    let found: Option<Uuid> = sqlx::query_scalar("SELECT id FROM products WHERE id = $1")
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(found.is_some())
+}
+
 /// Finds the product a normalized barcode belongs to, with the barcode's quantity.
 pub async fn by_barcode(
     conn: &mut PgConnection,

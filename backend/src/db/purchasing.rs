@@ -608,3 +608,13 @@ pub async fn incoming(
     .await?;
     Ok(q.unwrap_or_default())
 }
+
+/// The tenant's over- and under-receipt tolerances in percent (0 when unset).
+pub async fn receipt_tolerance(conn: &mut PgConnection) -> Result<(Decimal, Decimal), sqlx::Error> {
+    let row: Option<(Decimal, Decimal)> = sqlx::query_as(
+        "SELECT over_receipt_tolerance_pct, under_receipt_tolerance_pct FROM inventory_settings",
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.unwrap_or_default())
+}

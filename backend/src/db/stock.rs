@@ -453,8 +453,8 @@ impl MovedEvent {
 
     /// Appends the events of many moves in one statement, in order.
     pub async fn append_all(
-        events: Vec<MovedEvent>,
         conn: &mut PgConnection,
+        events: Vec<MovedEvent>,
     ) -> Result<(), sqlx::Error> {
         let batch: Vec<_> = events
             .into_iter()
@@ -1017,11 +1017,7 @@ pub async fn reserve(
         lot_seq: i64,
         path: String,
     }
-    let exists: Option<Uuid> = sqlx::query_scalar("SELECT id FROM products WHERE id = $1")
-        .bind(product_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    if exists.is_none() {
+    if !db::products::exists(&mut *conn, product_id).await? {
         return Err(StockError::NotFound("product"));
     }
     // Locks every candidate quant in id order before choosing, so concurrent

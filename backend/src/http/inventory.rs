@@ -46,7 +46,7 @@ async fn load(conn: &mut PgConnection) -> ApiResult<InventorySettings> {
             })
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-    let (over, under) = receipt_tolerance(conn).await?;
+    let (over, under) = crate::db::purchasing::receipt_tolerance(conn).await?;
     Ok(InventorySettings {
         negative_stock_policy: tenant_policy(conn).await?,
         valuation_method: method_at(conn, Utc::now()).await?,
@@ -55,16 +55,6 @@ async fn load(conn: &mut PgConnection) -> ApiResult<InventorySettings> {
         under_receipt_tolerance_pct: under,
         product_properties_schema: crate::db::products::properties_schema(conn).await?,
     })
-}
-
-/// The tenant's over- and under-receipt tolerances in percent (0 when unset).
-pub(crate) async fn receipt_tolerance(conn: &mut PgConnection) -> ApiResult<(Decimal, Decimal)> {
-    let row: Option<(Decimal, Decimal)> = sqlx::query_as(
-        "SELECT over_receipt_tolerance_pct, under_receipt_tolerance_pct FROM inventory_settings",
-    )
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.unwrap_or_default())
 }
 
 fn tolerance(field: &str, v: Decimal, max: Decimal, max_included: bool) -> ApiResult<Decimal> {

@@ -701,7 +701,7 @@ pub(crate) async fn receive(
         .fetch_one(&mut *conn)
         .await?;
     let lines = db::purchasing::lock_lines(&mut *conn, po_id).await?;
-    let (over_pct, under_pct) = crate::http::inventory::receipt_tolerance(&mut *conn).await?;
+    let (over_pct, under_pct) = db::purchasing::receipt_tolerance(&mut *conn).await?;
     let mut seen = HashSet::new();
     let reference = po_reference(row.number);
     let receipt_id = Uuid::now_v7();

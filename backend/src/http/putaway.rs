@@ -63,13 +63,11 @@ async fn place(conn: &mut PgConnection, field: &'static str, id: Uuid) -> ApiRes
 }
 
 async fn product_exists(conn: &mut PgConnection, id: Uuid) -> ApiResult<()> {
-    let found: Option<Uuid> = sqlx::query_scalar("SELECT id FROM products WHERE id = $1")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
-    found
-        .map(drop)
-        .ok_or_else(|| ApiError::not_found("product"))
+    if crate::db::products::exists(conn, id).await? {
+        Ok(())
+    } else {
+        Err(ApiError::not_found("product"))
+    }
 }
 
 /// Set a product's default bin in that bin's warehouse (replacing the one before).

@@ -495,7 +495,7 @@ async fn push(
     }
     let one_by_one_ms = ms(phase);
     let phase = std::time::Instant::now();
-    db::stock::MovedEvent::append_all(moves.events, tx.conn()).await?;
+    db::stock::MovedEvent::append_all(tx.conn(), moves.events).await?;
     db::sync::record_outcomes(tx.conn(), &outcomes).await?;
     // Reorder rules see the stock the push moved.
     let mut moved: Vec<Uuid> = apply

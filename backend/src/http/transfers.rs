@@ -128,11 +128,7 @@ async fn create_transfer(
     }
     let mut lines = Vec::with_capacity(input.lines.len());
     for l in &input.lines {
-        let exists: Option<Uuid> = sqlx::query_scalar("SELECT id FROM products WHERE id = $1")
-            .bind(l.product_id)
-            .fetch_optional(tx.conn())
-            .await?;
-        if exists.is_none() {
+        if !db::products::exists(tx.conn(), l.product_id).await? {
             return Err(ApiError::validation(
                 "lines",
                 format!("Product {} does not exist.", l.product_id),
