@@ -5,7 +5,14 @@ fn main() {
     #[cfg(feature = "desktop")]
     elevate_mobile::platform::desktop::launch();
 
-    #[cfg(all(not(feature = "desktop"), any(feature = "web", feature = "mobile")))]
+    #[cfg(all(not(feature = "desktop"), feature = "web", target_arch = "wasm32"))]
+    elevate_mobile::platform::web::launch();
+
+    #[cfg(all(
+        not(feature = "desktop"),
+        any(feature = "web", feature = "mobile"),
+        not(all(feature = "web", target_arch = "wasm32"))
+    ))]
     dioxus::launch(elevate_mobile::App);
 
     #[cfg(not(any(feature = "desktop", feature = "web", feature = "mobile")))]

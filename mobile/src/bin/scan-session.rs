@@ -5,10 +5,14 @@
 //!
 //! `scan-session <db path> [scans]`
 
-use elevate_mobile::core::fixtures::{self, Warehouse};
-use elevate_mobile::core::store::Store;
-use elevate_mobile::screens::count::CountState;
+#[cfg(not(target_arch = "wasm32"))]
+use {
+    elevate_mobile::core::fixtures::{self, Warehouse},
+    elevate_mobile::core::store::Store,
+    elevate_mobile::screens::count::CountState,
+};
 
+#[cfg(not(target_arch = "wasm32"))]
 fn rss() -> String {
     std::fs::read_to_string("/proc/self/status")
         .unwrap_or_default()
@@ -19,6 +23,7 @@ fn rss() -> String {
         .join(" / ")
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn main() {
     let mut args = std::env::args().skip(1);
     let path = args.next().unwrap_or_else(|| "scan-session.db".to_owned());
@@ -48,3 +53,7 @@ fn main() {
         rss()
     );
 }
+
+/// The tool needs the on-disk SQLite store, which the browser build does not have.
+#[cfg(target_arch = "wasm32")]
+fn main() {}

@@ -6,11 +6,15 @@
 //!
 //! `store-probe <db path> <count>`
 
-use elevate_mobile::core::fixtures::{Warehouse, BIN_A01, BIN_B01};
-use elevate_mobile::core::ops::{NewOp, StockMovePayload};
-use elevate_mobile::core::store::Store;
-use std::io::Write;
+#[cfg(not(target_arch = "wasm32"))]
+use {
+    elevate_mobile::core::fixtures::{Warehouse, BIN_A01, BIN_B01},
+    elevate_mobile::core::ops::{NewOp, StockMovePayload},
+    elevate_mobile::core::store::Store,
+    std::io::Write,
+};
 
+#[cfg(not(target_arch = "wasm32"))]
 fn main() {
     let mut args = std::env::args().skip(1);
     let (Some(path), Some(count)) = (args.next(), args.next()) else {
@@ -53,3 +57,7 @@ fn main() {
         std::thread::park();
     }
 }
+
+/// The tool needs the on-disk SQLite store, which the browser build does not have.
+#[cfg(target_arch = "wasm32")]
+fn main() {}

@@ -8,7 +8,12 @@
 //! needs: the server, the access token and the registered device id.
 //!
 //! The HTTP calls sit behind [`AuthTransport`], so screens and tests use [`FakeAuth`].
+//! Natively the trait blocks (the sign-in screen calls it on a worker thread) and
+//! [`sign_in`]/[`verify_mfa`] return their result; in the browser (wasm32) its methods
+//! return futures (the fetch client) and the two functions are `async`. Both are the
+//! same logic, written once against the private `AuthCalls`.
 
+use crate::core::http;
 use crate::core::settings::ServerUrl;
 use crate::core::store::{lock, SharedStore};
 use crate::i18n::Key;
@@ -109,7 +114,8 @@ pub enum PasswordStep {
     },
 }
 
-/// The three calls sign-in makes.
+/// The three calls sign-in makes (blocking: natively they run on a worker thread).
+#[cfg(not(target_arch = "wasm32"))]
 pub trait AuthTransport: Send + Sync {
     fn login(&self, server: &ServerUrl, request: &LoginRequest) -> Result<PasswordStep, AuthError>;
     fn verify_mfa(
@@ -124,6 +130,111 @@ pub trait AuthTransport: Send + Sync {
         access_token: &str,
         device: &DeviceForCreate,
     ) -> Result<Uuid, AuthError>;
+}
+
+/// An answer of [`AuthTransport`] in the browser: a future on the page's event loop.
+#[cfg(target_arch = "wasm32")]
+pub type AuthFuture<'a, T> = futures::future::LocalBoxFuture<'a, Result<T, AuthError>>;
+
+/// The three calls sign-in makes (in the browser: futures over fetch).
+#[cfg(target_arch = "wasm32")]
+pub trait AuthTransport: Send + Sync {
+    fn login<'a>(
+        &'a self,
+        server: &'a ServerUrl,
+        request: &'a LoginRequest,
+    ) -> AuthFuture<'a, PasswordStep>;
+    fn verify_mfa<'a>(
+        &'a self,
+        server: &'a ServerUrl,
+        request: &'a MfaVerifyRequest,
+    ) -> AuthFuture<'a, Tokens>;
+    /// Registers (or confirms) the device; answers its id.
+    fn register_device<'a>(
+        &'a self,
+        server: &'a ServerUrl,
+        access_token: &'a str,
+        device: &'a DeviceForCreate,
+    ) -> AuthFuture<'a, Uuid>;
+}
+
+/// The three calls as futures, whatever the target's [`AuthTransport`] looks like.
+// Private, polled on one thread (`block_on` natively, the event loop in the browser).
+#[allow(async_fn_in_trait)]
+trait AuthCalls {
+    async fn login(
+        &self,
+        server: &ServerUrl,
+        request: &LoginRequest,
+    ) -> Result<PasswordStep, AuthError>;
+    async fn verify_mfa(
+        &self,
+        server: &ServerUrl,
+        request: &MfaVerifyRequest,
+    ) -> Result<Tokens, AuthError>;
+    async fn register_device(
+        &self,
+        server: &ServerUrl,
+        access_token: &str,
+        device: &DeviceForCreate,
+    ) -> Result<Uuid, AuthError>;
+}
+
+/// Natively the calls block, so these futures are ready when first polled.
+#[cfg(not(target_arch = "wasm32"))]
+impl AuthCalls for &dyn AuthTransport {
+    async fn login(
+        &self,
+        server: &ServerUrl,
+        request: &LoginRequest,
+    ) -> Result<PasswordStep, AuthError> {
+        AuthTransport::login(*self, server, request)
+    }
+
+    async fn verify_mfa(
+        &self,
+        server: &ServerUrl,
+        request: &MfaVerifyRequest,
+    ) -> Result<Tokens, AuthError> {
+        AuthTransport::verify_mfa(*self, server, request)
+    }
+
+    async fn register_device(
+        &self,
+        server: &ServerUrl,
+        access_token: &str,
+        device: &DeviceForCreate,
+    ) -> Result<Uuid, AuthError> {
+        AuthTransport::register_device(*self, server, access_token, device)
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+impl AuthCalls for &dyn AuthTransport {
+    async fn login(
+        &self,
+        server: &ServerUrl,
+        request: &LoginRequest,
+    ) -> Result<PasswordStep, AuthError> {
+        AuthTransport::login(*self, server, request).await
+    }
+
+    async fn verify_mfa(
+        &self,
+        server: &ServerUrl,
+        request: &MfaVerifyRequest,
+    ) -> Result<Tokens, AuthError> {
+        AuthTransport::verify_mfa(*self, server, request).await
+    }
+
+    async fn register_device(
+        &self,
+        server: &ServerUrl,
+        access_token: &str,
+        device: &DeviceForCreate,
+    ) -> Result<Uuid, AuthError> {
+        AuthTransport::register_device(*self, server, access_token, device).await
+    }
 }
 
 /// A signed-in user with a registered device: what sync runs with.
@@ -156,12 +267,74 @@ pub enum SignIn {
 
 /// The name a new device is registered under (shown in the web app's device list).
 pub fn device_name() -> String {
-    format!("ElevateCRM phone ({})", std::env::consts::OS)
+    format!("ElevateCRM phone ({})", platform_name())
+}
+
+/// The platform a device registers with: the OS, or `web` in the browser.
+fn platform_name() -> &'static str {
+    if cfg!(target_arch = "wasm32") {
+        "web"
+    } else {
+        std::env::consts::OS
+    }
 }
 
 /// The password step; on success also registers the device.
+#[cfg(not(target_arch = "wasm32"))]
 pub fn sign_in(
     auth: &dyn AuthTransport,
+    store: &SharedStore,
+    server: &ServerUrl,
+    tenant: &str,
+    email: &str,
+    password: &str,
+) -> Result<SignIn, AuthError> {
+    futures::executor::block_on(password_step(&auth, store, server, tenant, email, password))
+}
+
+/// The password step; on success also registers the device.
+#[cfg(target_arch = "wasm32")]
+pub async fn sign_in(
+    auth: &dyn AuthTransport,
+    store: &SharedStore,
+    server: &ServerUrl,
+    tenant: &str,
+    email: &str,
+    password: &str,
+) -> Result<SignIn, AuthError> {
+    password_step(&auth, store, server, tenant, email, password).await
+}
+
+/// The second step: the ticket from [`sign_in`] with a TOTP code (six digits) or a
+/// backup code; on success also registers the device.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn verify_mfa(
+    auth: &dyn AuthTransport,
+    store: &SharedStore,
+    server: &ServerUrl,
+    tenant: &str,
+    ticket: &str,
+    code: &str,
+) -> Result<AuthSession, AuthError> {
+    futures::executor::block_on(mfa_step(&auth, store, server, tenant, ticket, code))
+}
+
+/// The second step: the ticket from [`sign_in`] with a TOTP code (six digits) or a
+/// backup code; on success also registers the device.
+#[cfg(target_arch = "wasm32")]
+pub async fn verify_mfa(
+    auth: &dyn AuthTransport,
+    store: &SharedStore,
+    server: &ServerUrl,
+    tenant: &str,
+    ticket: &str,
+    code: &str,
+) -> Result<AuthSession, AuthError> {
+    mfa_step(&auth, store, server, tenant, ticket, code).await
+}
+
+async fn password_step(
+    auth: &impl AuthCalls,
     store: &SharedStore,
     server: &ServerUrl,
     tenant: &str,
@@ -173,18 +346,16 @@ pub fn sign_in(
         email: email.trim().to_owned(),
         password: password.to_owned(),
     };
-    match auth.login(server, &request)? {
+    match auth.login(server, &request).await? {
         PasswordStep::MfaRequired { ticket } => Ok(SignIn::MfaRequired { ticket }),
-        PasswordStep::SignedIn(tokens) => {
-            register(auth, store, server, &request.tenant, tokens).map(SignIn::Done)
-        }
+        PasswordStep::SignedIn(tokens) => register(auth, store, server, &request.tenant, tokens)
+            .await
+            .map(SignIn::Done),
     }
 }
 
-/// The second step: the ticket from [`sign_in`] with a TOTP code (six digits) or a
-/// backup code; on success also registers the device.
-pub fn verify_mfa(
-    auth: &dyn AuthTransport,
+async fn mfa_step(
+    auth: &impl AuthCalls,
     store: &SharedStore,
     server: &ServerUrl,
     tenant: &str,
@@ -198,12 +369,12 @@ pub fn verify_mfa(
         code: totp.then(|| code.to_owned()),
         backup_code: (!totp).then(|| code.to_owned()),
     };
-    let tokens = auth.verify_mfa(server, &request)?;
-    register(auth, store, server, tenant.trim(), tokens)
+    let tokens = auth.verify_mfa(server, &request).await?;
+    register(auth, store, server, tenant.trim(), tokens).await
 }
 
-fn register(
-    auth: &dyn AuthTransport,
+async fn register(
+    auth: &impl AuthCalls,
     store: &SharedStore,
     server: &ServerUrl,
     tenant: &str,
@@ -213,15 +384,17 @@ fn register(
         return Err(AuthError::MfaSetupRequired);
     }
     let device_id = lock(store).device_id();
-    let registered = auth.register_device(
-        server,
-        &tokens.access_token,
-        &DeviceForCreate {
-            id: Some(device_id),
-            name: device_name(),
-            platform: Some(std::env::consts::OS.to_owned()),
-        },
-    )?;
+    let registered = auth
+        .register_device(
+            server,
+            &tokens.access_token,
+            &DeviceForCreate {
+                id: Some(device_id),
+                name: device_name(),
+                platform: Some(platform_name().to_owned()),
+            },
+        )
+        .await?;
     if registered != device_id {
         return Err(AuthError::Failed(format!(
             "the server registered device {registered}, not {device_id}"
@@ -235,75 +408,54 @@ fn register(
     })
 }
 
-/// The backend over HTTP(S).
+/// The backend over HTTP(S): blocking natively, the browser's fetch on wasm32.
 #[derive(Debug, Clone)]
 pub struct HttpAuth {
-    client: reqwest::blocking::Client,
+    client: http::Client,
 }
 
 impl HttpAuth {
     pub fn new() -> Result<Self, AuthError> {
-        let client = reqwest::blocking::Client::builder()
-            .timeout(std::time::Duration::from_secs(30))
-            .connect_timeout(std::time::Duration::from_secs(10))
-            .build()
-            .map_err(|e| AuthError::Failed(e.to_string()))?;
+        let client = http::client().map_err(|e| AuthError::Failed(e.to_string()))?;
         Ok(HttpAuth { client })
     }
 
-    fn send<T: serde::de::DeserializeOwned>(
+    async fn send<T: serde::de::DeserializeOwned>(
         &self,
-        request: reqwest::blocking::RequestBuilder,
+        request: http::RequestBuilder,
     ) -> Result<T, AuthError> {
-        let response = request
-            .send()
-            .map_err(|e| AuthError::Unreachable(e.to_string()))?;
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse().ok());
-        let body = response
-            .text()
-            .map_err(|e| AuthError::Unreachable(e.to_string()))?;
+        let answer = http::send(request).await.map_err(AuthError::Unreachable)?;
+        let status = answer.status;
         if status < 400 {
-            return serde_json::from_str(&body).map_err(|e| AuthError::Failed(e.to_string()));
+            return serde_json::from_str(&answer.body)
+                .map_err(|e| AuthError::Failed(e.to_string()));
         }
-        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-        let field = |name: &str| {
-            v.pointer(&format!("/error/{name}"))
-                .or_else(|| v.get(name))
-                .and_then(|x| x.as_str())
-                .unwrap_or_default()
-                .to_owned()
-        };
-        let (code, message) = (field("code"), field("message"));
+        let (code, message) = http::error_fields(&answer.body);
         Err(match (status, code.as_str()) {
             (_, "invalid_credentials") => AuthError::InvalidCredentials,
             (_, "invalid_mfa_code") => AuthError::InvalidMfaCode,
             (401, "invalid_token") => AuthError::TicketExpired,
             (_, "mfa_setup_required") => AuthError::MfaSetupRequired,
             (429, _) | (_, "account_locked") => AuthError::TooManyAttempts {
-                retry_after_secs: retry_after,
+                retry_after_secs: answer.retry_after,
             },
             (403, _) => AuthError::DeviceRefused(format!("{code}: {message}")),
             _ => AuthError::Failed(format!("HTTP {status} {code}: {message}")),
         })
     }
-}
 
-fn url(server: &ServerUrl, path: &str) -> String {
-    format!("{}{path}", server.as_str().trim_end_matches('/'))
-}
-
-impl AuthTransport for HttpAuth {
-    fn login(&self, server: &ServerUrl, request: &LoginRequest) -> Result<PasswordStep, AuthError> {
-        let answer: LoginResponse = self.send(
-            self.client
-                .post(url(server, "/api/v1/auth/login"))
-                .json(request),
-        )?;
+    async fn post_login(
+        &self,
+        server: &ServerUrl,
+        request: &LoginRequest,
+    ) -> Result<PasswordStep, AuthError> {
+        let answer: LoginResponse = self
+            .send(
+                self.client
+                    .post(url(server, "/api/v1/auth/login"))
+                    .json(request),
+            )
+            .await?;
         Ok(match answer {
             LoginResponse::Ok(tokens) => PasswordStep::SignedIn((*tokens).into()),
             LoginResponse::MfaRequired(challenge) => PasswordStep::MfaRequired {
@@ -312,17 +464,56 @@ impl AuthTransport for HttpAuth {
         })
     }
 
+    async fn post_mfa(
+        &self,
+        server: &ServerUrl,
+        request: &MfaVerifyRequest,
+    ) -> Result<Tokens, AuthError> {
+        let tokens: TokenResponse = self
+            .send(
+                self.client
+                    .post(url(server, "/api/v1/auth/mfa/verify"))
+                    .json(request),
+            )
+            .await?;
+        Ok(tokens.into())
+    }
+
+    async fn post_device(
+        &self,
+        server: &ServerUrl,
+        access_token: &str,
+        device: &DeviceForCreate,
+    ) -> Result<Uuid, AuthError> {
+        let registered: shared_types::sync::Device = self
+            .send(
+                self.client
+                    .post(url(server, "/api/v1/devices"))
+                    .bearer_auth(access_token)
+                    .json(device),
+            )
+            .await?;
+        Ok(registered.id)
+    }
+}
+
+fn url(server: &ServerUrl, path: &str) -> String {
+    format!("{}{path}", server.as_str().trim_end_matches('/'))
+}
+
+/// Natively the HTTP client blocks, so these futures are ready when first polled.
+#[cfg(not(target_arch = "wasm32"))]
+impl AuthTransport for HttpAuth {
+    fn login(&self, server: &ServerUrl, request: &LoginRequest) -> Result<PasswordStep, AuthError> {
+        http::finish(self.post_login(server, request))
+    }
+
     fn verify_mfa(
         &self,
         server: &ServerUrl,
         request: &MfaVerifyRequest,
     ) -> Result<Tokens, AuthError> {
-        let tokens: TokenResponse = self.send(
-            self.client
-                .post(url(server, "/api/v1/auth/mfa/verify"))
-                .json(request),
-        )?;
-        Ok(tokens.into())
+        http::finish(self.post_mfa(server, request))
     }
 
     fn register_device(
@@ -331,13 +522,35 @@ impl AuthTransport for HttpAuth {
         access_token: &str,
         device: &DeviceForCreate,
     ) -> Result<Uuid, AuthError> {
-        let registered: shared_types::sync::Device = self.send(
-            self.client
-                .post(url(server, "/api/v1/devices"))
-                .bearer_auth(access_token)
-                .json(device),
-        )?;
-        Ok(registered.id)
+        http::finish(self.post_device(server, access_token, device))
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+impl AuthTransport for HttpAuth {
+    fn login<'a>(
+        &'a self,
+        server: &'a ServerUrl,
+        request: &'a LoginRequest,
+    ) -> AuthFuture<'a, PasswordStep> {
+        Box::pin(self.post_login(server, request))
+    }
+
+    fn verify_mfa<'a>(
+        &'a self,
+        server: &'a ServerUrl,
+        request: &'a MfaVerifyRequest,
+    ) -> AuthFuture<'a, Tokens> {
+        Box::pin(self.post_mfa(server, request))
+    }
+
+    fn register_device<'a>(
+        &'a self,
+        server: &'a ServerUrl,
+        access_token: &'a str,
+        device: &'a DeviceForCreate,
+    ) -> AuthFuture<'a, Uuid> {
+        Box::pin(self.post_device(server, access_token, device))
     }
 }
 
@@ -415,8 +628,8 @@ impl FakeAuth {
     }
 }
 
-impl AuthTransport for FakeAuth {
-    fn login(&self, _: &ServerUrl, request: &LoginRequest) -> Result<PasswordStep, AuthError> {
+impl FakeAuth {
+    fn answer_login(&self, request: &LoginRequest) -> Result<PasswordStep, AuthError> {
         self.online()?;
         let mut s = self.state();
         let key = (request.tenant.clone(), request.email.clone());
@@ -436,7 +649,7 @@ impl AuthTransport for FakeAuth {
         })
     }
 
-    fn verify_mfa(&self, _: &ServerUrl, request: &MfaVerifyRequest) -> Result<Tokens, AuthError> {
+    fn answer_mfa(&self, request: &MfaVerifyRequest) -> Result<Tokens, AuthError> {
         self.online()?;
         let s = self.state();
         let key = s
@@ -452,12 +665,7 @@ impl AuthTransport for FakeAuth {
         }
     }
 
-    fn register_device(
-        &self,
-        _: &ServerUrl,
-        _: &str,
-        device: &DeviceForCreate,
-    ) -> Result<Uuid, AuthError> {
+    fn answer_device(&self, device: &DeviceForCreate) -> Result<Uuid, AuthError> {
         self.online()?;
         let mut s = self.state();
         if s.refuse_devices {
@@ -468,6 +676,54 @@ impl AuthTransport for FakeAuth {
             s.devices.push(id);
         }
         Ok(id)
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl AuthTransport for FakeAuth {
+    fn login(&self, _: &ServerUrl, request: &LoginRequest) -> Result<PasswordStep, AuthError> {
+        self.answer_login(request)
+    }
+
+    fn verify_mfa(&self, _: &ServerUrl, request: &MfaVerifyRequest) -> Result<Tokens, AuthError> {
+        self.answer_mfa(request)
+    }
+
+    fn register_device(
+        &self,
+        _: &ServerUrl,
+        _: &str,
+        device: &DeviceForCreate,
+    ) -> Result<Uuid, AuthError> {
+        self.answer_device(device)
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+impl AuthTransport for FakeAuth {
+    fn login<'a>(
+        &'a self,
+        _: &'a ServerUrl,
+        request: &'a LoginRequest,
+    ) -> AuthFuture<'a, PasswordStep> {
+        Box::pin(std::future::ready(self.answer_login(request)))
+    }
+
+    fn verify_mfa<'a>(
+        &'a self,
+        _: &'a ServerUrl,
+        request: &'a MfaVerifyRequest,
+    ) -> AuthFuture<'a, Tokens> {
+        Box::pin(std::future::ready(self.answer_mfa(request)))
+    }
+
+    fn register_device<'a>(
+        &'a self,
+        _: &'a ServerUrl,
+        _: &'a str,
+        device: &'a DeviceForCreate,
+    ) -> AuthFuture<'a, Uuid> {
+        Box::pin(std::future::ready(self.answer_device(device)))
     }
 }
 

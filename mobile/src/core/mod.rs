@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod fixtures;
+mod http;
 pub mod ops;
 pub mod refdata;
 pub mod scan;

@@ -18,9 +18,11 @@ pub mod desktop;
 mod fs;
 #[cfg(not(target_arch = "wasm32"))]
 pub use fs::FileStorage;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 /// A small key/value store for settings and tokens (the op log and cached reference
-/// data go to the local SQLite store instead).
+/// data go to the local store instead).
 pub trait Storage: Send + Sync {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StorageError>;
     fn put(&self, key: &str, value: &[u8]) -> Result<(), StorageError>;
@@ -239,7 +241,7 @@ impl Camera for FixedCamera {
 pub struct AppServices {
     pub storage: Arc<dyn Storage>,
     pub network: Arc<dyn NetworkStatus>,
-    /// The local SQLite store (cache + op log).
+    /// The local store (cache + op log): SQLite natively, `localStorage` in the browser.
     pub store: SharedStore,
     /// Sync status and the "sync now" trigger.
     pub sync: Arc<dyn SyncControl>,
@@ -297,11 +299,10 @@ fn http_auth() -> Arc<dyn AuthTransport> {
     }
 }
 
-/// An empty in-memory store. Opening an in-memory SQLite database only fails when the
-/// process is out of memory.
+/// An empty in-memory store. Opening one only fails when the process is out of memory.
 pub fn memory_store() -> SharedStore {
     Store::open_in_memory()
-        .expect("in-memory SQLite opens")
+        .expect("an in-memory store opens")
         .shared()
 }
 

@@ -2,7 +2,9 @@
 //! camera hook that runs the decoder off the UI thread.
 
 use crate::app::{Screen, Session};
-use crate::core::scan::{Decoder, ScanEvent, ScanWorker};
+#[cfg(not(target_arch = "wasm32"))]
+use crate::core::scan::ScanWorker;
+use crate::core::scan::{Decoder, ScanEvent};
 use crate::core::AppSettings;
 use crate::i18n::{t, Key, Language};
 use crate::platform::AppServices;
@@ -65,8 +67,9 @@ pub fn store_failed(e: &crate::core::store::StoreError) -> Notice {
     Notice::error(Key::StoreError)
 }
 
-/// A camera button's state and action: decoding runs on the scan worker thread; each
-/// accepted code is handed to `on_scan` on the UI side.
+/// A camera button's state and action: decoding runs on the scan worker thread (inline
+/// in the browser, which has none); each accepted code is handed to `on_scan` on the UI
+/// side.
 pub fn use_camera(on_scan: EventHandler<String>) -> (Signal<bool>, Option<EventHandler<()>>) {
     let services = use_context::<AppServices>();
     let busy = use_signal(|| false);
@@ -84,19 +87,7 @@ pub fn use_camera(on_scan: EventHandler<String>) -> (Signal<bool>, Option<EventH
             }
         };
         busy.set(true);
-        let (worker, events) =
-            ScanWorker::spawn(source, Decoder::default(), 3, services.feedback.clone());
-        let (tx, mut rx) = futures::channel::mpsc::unbounded();
-        // Bridge the worker's blocking channel into an async stream for the UI task.
-        std::thread::spawn(move || {
-            for event in events.iter() {
-                let stop = matches!(event, ScanEvent::Stopped { .. });
-                if tx.unbounded_send(event).is_err() || stop {
-                    break;
-                }
-            }
-            drop(worker);
-        });
+        let mut rx = scan_events(source, services.feedback.clone());
         spawn(async move {
             while let Some(event) = rx.next().await {
                 match event {
@@ -110,25 +101,76 @@ pub fn use_camera(on_scan: EventHandler<String>) -> (Signal<bool>, Option<EventH
     (busy, available.then(|| EventHandler::new(start)))
 }
 
+/// Decodes the source's frames on the scan worker thread; its events arrive as a stream.
+#[cfg(not(target_arch = "wasm32"))]
+fn scan_events(
+    source: Box<dyn crate::platform::FrameSource>,
+    feedback: std::sync::Arc<dyn crate::core::scan::ScanFeedback>,
+) -> futures::channel::mpsc::UnboundedReceiver<ScanEvent> {
+    let (worker, events) = ScanWorker::spawn(source, Decoder::default(), 3, feedback);
+    let (tx, rx) = futures::channel::mpsc::unbounded();
+    // Bridge the worker's blocking channel into an async stream for the UI task.
+    std::thread::spawn(move || {
+        for event in events.iter() {
+            let stop = matches!(event, ScanEvent::Stopped { .. });
+            if tx.unbounded_send(event).is_err() || stop {
+                break;
+            }
+        }
+        drop(worker);
+    });
+    rx
+}
+
+/// The browser has no threads: the frames are decoded here, on the page's thread, and
+/// the events handed over once the source has ended.
+#[cfg(target_arch = "wasm32")]
+fn scan_events(
+    mut source: Box<dyn crate::platform::FrameSource>,
+    feedback: std::sync::Arc<dyn crate::core::scan::ScanFeedback>,
+) -> futures::channel::mpsc::UnboundedReceiver<ScanEvent> {
+    let (tx, rx) = futures::channel::mpsc::unbounded();
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    crate::core::scan::decode_frames(
+        &mut *source,
+        &mut Decoder::default(),
+        3,
+        &*feedback,
+        &stop,
+        |event| tx.unbounded_send(event).is_ok(),
+    );
+    rx
+}
+
 /// Text for a decimal quantity without trailing zeros.
 pub fn qty_text(q: rust_decimal::Decimal) -> String {
     q.normalize().to_string()
 }
 
-/// A signal that changes every `ms` milliseconds (timer thread → UI task), for screens
-/// that show live status.
+/// A signal that changes every `ms` milliseconds (timer thread → UI task; a browser
+/// timer on the web), for screens that show live status.
 pub fn use_ticker(ms: u64) -> Signal<u64> {
     let mut tick = use_signal(|| 0u64);
     use_hook(move || {
-        let (tx, mut rx) = futures::channel::mpsc::unbounded::<()>();
-        std::thread::spawn(move || loop {
-            std::thread::sleep(std::time::Duration::from_millis(ms));
-            if tx.unbounded_send(()).is_err() {
-                break;
-            }
-        });
+        #[cfg(not(target_arch = "wasm32"))]
+        {
+            let (tx, mut rx) = futures::channel::mpsc::unbounded::<()>();
+            std::thread::spawn(move || loop {
+                std::thread::sleep(std::time::Duration::from_millis(ms));
+                if tx.unbounded_send(()).is_err() {
+                    break;
+                }
+            });
+            spawn(async move {
+                while rx.next().await.is_some() {
+                    tick += 1;
+                }
+            });
+        }
+        #[cfg(target_arch = "wasm32")]
         spawn(async move {
-            while rx.next().await.is_some() {
+            loop {
+                gloo_timers::future::sleep(std::time::Duration::from_millis(ms)).await;
                 tick += 1;
             }
         });

@@ -1,4 +1,4 @@
-//! Scanning: frames → rxing decode (worker thread) → de-duplicated codes → GS1 parse →
+//! Scanning: frames → rxing decode (worker thread; inline in the browser) → de-duplicated codes → GS1 parse →
 //! resolution against the local cache. Keyboard-wedge scanners join at the same point
 //! as decoded camera frames.
 
@@ -8,8 +8,10 @@ pub mod resolve;
 pub mod synth;
 
 pub use decode::{CodeFormat, Decoded, Decoder, Strategy};
+#[cfg(not(target_arch = "wasm32"))]
+pub use pipeline::ScanWorker;
 pub use pipeline::{
-    Dedupe, FrameStats, Scan, ScanEvent, ScanFeedback, ScanOrigin, ScanWorker, SilentFeedback,
+    decode_frames, Dedupe, FrameStats, Scan, ScanEvent, ScanFeedback, ScanOrigin, SilentFeedback,
     WedgeBuffer,
 };
 pub use resolve::{resolve, ProductHit, Resolved};

@@ -1,13 +1,20 @@
 //! The scan pipeline: frames are decoded on a worker thread and codes come out of a
 //! channel, so the UI thread never waits for a decoder. Camera frames and hardware
 //! scanner ("keyboard wedge") input end up as the same [`Scan`] events.
+//!
+//! The browser has no threads: there the same loop ([`decode_frames`]) runs inline on the
+//! page's thread, which is busy while a camera's frames are decoded.
 
 use super::decode::{CodeFormat, Decoder};
 use crate::platform::FrameSource;
-use std::sync::mpsc::{self, Receiver, Sender};
-use std::sync::Arc;
-use std::thread::JoinHandle;
-use std::time::Instant;
+use std::sync::atomic::{AtomicBool, Ordering};
+use web_time::Instant;
+#[cfg(not(target_arch = "wasm32"))]
+use {
+    std::sync::mpsc::{self, Receiver, Sender},
+    std::sync::Arc,
+    std::thread::JoinHandle,
+};
 
 /// Where a code came from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,12 +145,59 @@ pub enum ScanEvent {
     },
 }
 
-/// A running decoder thread.
-pub struct ScanWorker {
-    handle: Option<JoinHandle<Vec<FrameStats>>>,
-    stop: Arc<std::sync::atomic::AtomicBool>,
+/// Decodes frames from `source` until it ends or fails, `stop` is set, or `emit` answers
+/// `false`. Each accepted scan goes to `feedback` and then to `emit`; the last event is
+/// always [`ScanEvent::Stopped`]. Answers the per-frame timings.
+pub fn decode_frames(
+    source: &mut dyn FrameSource,
+    decoder: &mut Decoder,
+    dedupe_window: u32,
+    feedback: &dyn ScanFeedback,
+    stop: &AtomicBool,
+    mut emit: impl FnMut(ScanEvent) -> bool,
+) -> Vec<FrameStats> {
+    let mut dedupe = Dedupe::new(dedupe_window);
+    let mut stats = Vec::new();
+    let error = loop {
+        if stop.load(Ordering::Relaxed) {
+            break None;
+        }
+        let frame = match source.next_frame() {
+            Ok(Some(frame)) => frame,
+            Ok(None) => break None,
+            Err(e) => break Some(e.to_string()),
+        };
+        let started = Instant::now();
+        let found = decoder.decode(&frame);
+        stats.push(FrameStats {
+            decode_ms: started.elapsed().as_secs_f64() * 1000.0,
+            hit: found.is_some(),
+        });
+        if dedupe.accept(found.as_ref().map(|d| d.text.as_str())) {
+            if let Some(d) = found {
+                let scan = Scan {
+                    text: d.text,
+                    origin: ScanOrigin::Camera(d.format),
+                };
+                feedback.on_scan(&scan);
+                if !emit(ScanEvent::Scan(scan)) {
+                    break None; // nobody listens any more
+                }
+            }
+        }
+    };
+    emit(ScanEvent::Stopped { error });
+    stats
 }
 
+/// A running decoder thread (native targets).
+#[cfg(not(target_arch = "wasm32"))]
+pub struct ScanWorker {
+    handle: Option<JoinHandle<Vec<FrameStats>>>,
+    stop: Arc<AtomicBool>,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
 impl ScanWorker {
     /// Starts decoding frames from `source` on a new thread. Accepted scans go to the
     /// returned channel after `feedback` was told.
@@ -154,43 +208,19 @@ impl ScanWorker {
         feedback: Arc<dyn ScanFeedback>,
     ) -> (ScanWorker, Receiver<ScanEvent>) {
         let (tx, rx): (Sender<ScanEvent>, Receiver<ScanEvent>) = mpsc::channel();
-        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let stop = Arc::new(AtomicBool::new(false));
         let stop_flag = stop.clone();
         let handle = std::thread::Builder::new()
             .name("scan-decoder".into())
             .spawn(move || {
-                let mut dedupe = Dedupe::new(dedupe_window);
-                let mut stats = Vec::new();
-                let error = loop {
-                    if stop_flag.load(std::sync::atomic::Ordering::Relaxed) {
-                        break None;
-                    }
-                    let frame = match source.next_frame() {
-                        Ok(Some(frame)) => frame,
-                        Ok(None) => break None,
-                        Err(e) => break Some(e.to_string()),
-                    };
-                    let started = Instant::now();
-                    let found = decoder.decode(&frame);
-                    stats.push(FrameStats {
-                        decode_ms: started.elapsed().as_secs_f64() * 1000.0,
-                        hit: found.is_some(),
-                    });
-                    if dedupe.accept(found.as_ref().map(|d| d.text.as_str())) {
-                        if let Some(d) = found {
-                            let scan = Scan {
-                                text: d.text,
-                                origin: ScanOrigin::Camera(d.format),
-                            };
-                            feedback.on_scan(&scan);
-                            if tx.send(ScanEvent::Scan(scan)).is_err() {
-                                break None; // nobody listens any more
-                            }
-                        }
-                    }
-                };
-                let _ = tx.send(ScanEvent::Stopped { error });
-                stats
+                decode_frames(
+                    &mut *source,
+                    &mut decoder,
+                    dedupe_window,
+                    &*feedback,
+                    &stop_flag,
+                    |event| tx.send(event).is_ok(),
+                )
             })
             .expect("spawning the decoder thread");
         (
@@ -204,7 +234,7 @@ impl ScanWorker {
 
     /// Asks the worker to stop after the current frame.
     pub fn stop(&self) {
-        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.stop.store(true, Ordering::Relaxed);
     }
 
     /// Waits for the worker to end; returns per-frame timings.
@@ -216,6 +246,7 @@ impl ScanWorker {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl Drop for ScanWorker {
     fn drop(&mut self) {
         self.stop();

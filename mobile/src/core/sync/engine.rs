@@ -1,9 +1,14 @@
 //! The sync engine: pushes unsynced ops in batches, records each op's outcome, then
-//! pulls reference changes by cursor. [`SyncRunner`] runs it on a background thread with
-//! retry/backoff and publishes a [`SyncStatus`] the UI shows.
+//! pulls reference changes by cursor. [`SyncRunner`] runs it in the background with
+//! retry/backoff and publishes a [`SyncStatus`] the UI shows: natively on a thread, in
+//! the browser as a task on its event loop with a timer.
+//!
+//! The round itself ([`SyncEngine::sync_round`]) is written once against
+//! [`AsyncTransport`]; natively [`SyncEngine::sync_once`] drives it with `block_on` over a
+//! blocking transport.
 
 use super::backoff::BackoffPolicy;
-use super::transport::{HttpTransport, SyncTransport, TransportError};
+use super::transport::{AsyncTransport, HttpTransport, SyncTransport, TransportError};
 use crate::core::auth::AuthSession;
 use crate::core::ops::PushRequest;
 use crate::core::refdata::RefKind;
@@ -11,9 +16,7 @@ use crate::core::store::{SharedStore, StoreError};
 use crate::platform::NetworkStatus;
 use chrono::{DateTime, Utc};
 use std::collections::HashSet;
-use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// Most ops per push; the server takes up to 5,000, smaller batches show progress and
@@ -57,7 +60,7 @@ pub struct SyncEngine<T> {
     batch: usize,
 }
 
-impl<T: SyncTransport> SyncEngine<T> {
+impl<T> SyncEngine<T> {
     pub fn new(store: SharedStore, transport: T) -> Self {
         SyncEngine {
             store,
@@ -74,9 +77,18 @@ impl<T: SyncTransport> SyncEngine<T> {
     pub fn store(&self) -> &SharedStore {
         &self.store
     }
+}
 
-    /// One round: push everything unsynced, then pull until the server has no more.
+impl<T: SyncTransport> SyncEngine<T> {
+    /// One round on this thread (the transport blocks): see [`SyncEngine::sync_round`].
     pub fn sync_once(&self) -> Result<SyncReport, SyncError> {
+        futures::executor::block_on(self.sync_round())
+    }
+}
+
+impl<T: AsyncTransport> SyncEngine<T> {
+    /// One round: push everything unsynced, then pull until the server has no more.
+    pub async fn sync_round(&self) -> Result<SyncReport, SyncError> {
         let mut report = SyncReport::default();
         let device_id = crate::core::store::lock(&self.store).device_id();
         loop {
@@ -91,7 +103,7 @@ impl<T: SyncTransport> SyncEngine<T> {
                 break;
             }
             let sent: HashSet<_> = ops.iter().map(|o| o.op_id).collect();
-            let response = self.transport.push(&PushRequest { device_id, ops })?;
+            let response = self.transport.push(&PushRequest { device_id, ops }).await?;
             let outcomes: Vec<_> = response
                 .results
                 .into_iter()
@@ -120,14 +132,14 @@ impl<T: SyncTransport> SyncEngine<T> {
         }
         for _ in 0..MAX_PULL_PAGES {
             let cursor = crate::core::store::lock(&self.store).cursor()?;
-            let page = self.transport.pull(cursor.as_deref())?;
+            let page = self.transport.pull(cursor.as_deref()).await?;
             report.pulled += page.changes.len();
             crate::core::store::lock(&self.store).apply_pull(&page)?;
             if !page.has_more {
                 break;
             }
         }
-        if let Some(orders) = self.transport.open_orders()? {
+        if let Some(orders) = self.transport.open_orders().await? {
             report.pulled += orders.len();
             crate::core::store::lock(&self.store).replace_all(RefKind::PurchaseOrder, &orders)?;
         }
@@ -178,13 +190,15 @@ pub trait SyncControl: Send + Sync {
 pub type TransportFactory =
     dyn Fn(&AuthSession) -> Result<Box<dyn SyncTransport>, TransportError> + Send + Sync;
 
+/// Starts a runner for a signed-in session.
+type RunnerStart = dyn Fn(&AuthSession) -> Result<SyncRunner, TransportError> + Send + Sync;
+
 /// Sync that follows the sign-in: no background work while signed out, a [`SyncRunner`]
 /// with the session's token while signed in. The launchers put this into `AppServices`.
 pub struct SessionSync {
     store: SharedStore,
     network: Arc<dyn NetworkStatus>,
-    config: RunnerConfig,
-    factory: Box<TransportFactory>,
+    start: Box<RunnerStart>,
     runner: Mutex<Option<SyncRunner>>,
     error: Mutex<Option<String>>,
 }
@@ -192,13 +206,19 @@ pub struct SessionSync {
 impl SessionSync {
     /// Syncs over HTTP with the session's server and access token.
     pub fn http(store: SharedStore, network: Arc<dyn NetworkStatus>) -> Self {
-        Self::with_factory(
+        let (s, n) = (store.clone(), network.clone());
+        Self::with_start(
             store,
             network,
-            RunnerConfig::default(),
-            Box::new(|session: &AuthSession| {
-                HttpTransport::new(session.server.as_str(), &session.tokens.access_token)
-                    .map(|t| Box::new(t) as Box<dyn SyncTransport>)
+            Box::new(move |session: &AuthSession| {
+                let transport =
+                    HttpTransport::new(session.server.as_str(), &session.tokens.access_token)?;
+                let engine = SyncEngine::new(s.clone(), transport);
+                Ok(SyncRunner::spawn(
+                    engine,
+                    n.clone(),
+                    RunnerConfig::default(),
+                ))
             }),
         )
     }
@@ -209,11 +229,26 @@ impl SessionSync {
         config: RunnerConfig,
         factory: Box<TransportFactory>,
     ) -> Self {
+        let (s, n) = (store.clone(), network.clone());
+        Self::with_start(
+            store,
+            network,
+            Box::new(move |session: &AuthSession| {
+                let engine = SyncEngine::new(s.clone(), factory(session)?);
+                Ok(SyncRunner::spawn(engine, n.clone(), config))
+            }),
+        )
+    }
+
+    fn with_start(
+        store: SharedStore,
+        network: Arc<dyn NetworkStatus>,
+        start: Box<RunnerStart>,
+    ) -> Self {
         SessionSync {
             store,
             network,
-            config,
-            factory,
+            start,
             runner: Mutex::new(None),
             error: Mutex::new(None),
         }
@@ -251,10 +286,8 @@ impl SyncControl for SessionSync {
 
     fn start(&self, session: &AuthSession) {
         self.stop();
-        match (self.factory)(session) {
-            Ok(transport) => {
-                let engine = SyncEngine::new(self.store.clone(), transport);
-                let runner = SyncRunner::spawn(engine, self.network.clone(), self.config);
+        match (self.start)(session) {
+            Ok(runner) => {
                 *self.runner.lock().unwrap_or_else(PoisonError::into_inner) = Some(runner);
             }
             Err(e) => {
@@ -269,7 +302,7 @@ impl SyncControl for SessionSync {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
-        // Dropping asks the thread to stop without waiting for a request in flight (the
+        // Dropping asks the loop to stop without waiting for a request in flight (the
         // UI thread calls this); the op log is safe either way.
         drop(runner);
     }
@@ -307,11 +340,15 @@ enum Command {
     Stop,
 }
 
-/// Handle to the background sync thread.
+/// Handle to the background sync loop (a thread natively, a browser task on wasm32).
 pub struct SyncRunner {
-    tx: Sender<Command>,
+    #[cfg(not(target_arch = "wasm32"))]
+    tx: std::sync::mpsc::Sender<Command>,
+    #[cfg(not(target_arch = "wasm32"))]
+    handle: Option<std::thread::JoinHandle<()>>,
+    #[cfg(target_arch = "wasm32")]
+    tx: futures::channel::mpsc::UnboundedSender<Command>,
     status: Arc<Mutex<SyncStatus>>,
-    handle: Option<JoinHandle<()>>,
 }
 
 /// When the runner syncs without being asked.
@@ -334,6 +371,7 @@ impl Default for RunnerConfig {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 impl SyncRunner {
     /// Starts the background loop. It syncs at once, then on [`SyncRunner::sync_now`],
     /// after each interval, and after backoff delays when a round failed.
@@ -342,7 +380,8 @@ impl SyncRunner {
         network: Arc<dyn NetworkStatus>,
         config: RunnerConfig,
     ) -> SyncRunner {
-        let (tx, rx) = mpsc::channel();
+        use std::sync::mpsc::RecvTimeoutError;
+        let (tx, rx) = std::sync::mpsc::channel();
         let initial = status_from_store(engine.store(), network.is_online()).unwrap_or_default();
         let status = Arc::new(Mutex::new(initial));
         let shared = status.clone();
@@ -357,47 +396,15 @@ impl SyncRunner {
                         Ok(Command::SyncNow) | Err(RecvTimeoutError::Timeout) => {}
                     }
                     let online = network.is_online();
-                    let set = |f: &dyn Fn(&mut SyncStatus)| {
-                        let mut s = shared.lock().unwrap_or_else(PoisonError::into_inner);
-                        f(&mut s);
-                    };
                     if !online {
-                        refresh(&engine, &shared, false);
+                        refresh(engine.store(), &shared, false);
                         wait = config.offline_poll;
                         continue;
                     }
-                    set(&|s| s.syncing = true);
+                    lock_status(&shared).syncing = true;
                     let result = engine.sync_once();
-                    refresh(&engine, &shared, true);
-                    let mut s = shared.lock().unwrap_or_else(PoisonError::into_inner);
-                    s.syncing = false;
-                    match result {
-                        Ok(_) => {
-                            s.consecutive_failures = 0;
-                            s.last_error = None;
-                            s.needs_login = false;
-                            s.next_retry = None;
-                            wait = config.interval;
-                        }
-                        Err(e) => {
-                            s.last_error = Some(e.to_string());
-                            if e.is_retriable() {
-                                if matches!(e, SyncError::Transport(TransportError::Unreachable(_)))
-                                {
-                                    s.online = false;
-                                }
-                                wait = config.backoff.delay(s.consecutive_failures, &mut rng);
-                                s.consecutive_failures += 1;
-                            } else {
-                                // Needs the user (sign in, fix storage): wait to be asked,
-                                // but look again now and then.
-                                s.needs_login =
-                                    matches!(e, SyncError::Transport(TransportError::Unauthorized));
-                                wait = config.backoff.cap;
-                            }
-                            s.next_retry = Some(wait);
-                        }
-                    }
+                    refresh(engine.store(), &shared, true);
+                    wait = after_round(&mut lock_status(&shared), result, &config, &mut rng);
                 }
             })
             .expect("spawning the sync thread");
@@ -413,13 +420,6 @@ impl SyncRunner {
         let _ = self.tx.send(Command::SyncNow);
     }
 
-    pub fn status(&self) -> SyncStatus {
-        self.status
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
-    }
-
     /// Stops the loop and waits for it.
     pub fn stop(mut self) {
         let _ = self.tx.send(Command::Stop);
@@ -429,19 +429,121 @@ impl SyncRunner {
     }
 }
 
-impl Drop for SyncRunner {
-    fn drop(&mut self) {
-        let _ = self.tx.send(Command::Stop);
+#[cfg(target_arch = "wasm32")]
+impl SyncRunner {
+    /// Starts the background loop as a task on the browser's event loop: it syncs at
+    /// once, then on [`SyncRunner::sync_now`], after each interval (a timer), and after
+    /// backoff delays when a round failed. The page's single thread runs it between
+    /// UI events; requests are the browser's fetch, so nothing blocks.
+    pub fn spawn<T: AsyncTransport + 'static>(
+        engine: SyncEngine<T>,
+        network: Arc<dyn NetworkStatus>,
+        config: RunnerConfig,
+    ) -> SyncRunner {
+        use futures::future::Either;
+        use futures::StreamExt;
+        let (tx, mut rx) = futures::channel::mpsc::unbounded();
+        let initial = status_from_store(engine.store(), network.is_online()).unwrap_or_default();
+        let status = Arc::new(Mutex::new(initial));
+        let shared = status.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let mut rng = rand::thread_rng();
+            let mut wait = Duration::ZERO;
+            loop {
+                let timer = gloo_timers::future::sleep(wait);
+                match futures::future::select(rx.next(), timer).await {
+                    Either::Left((Some(Command::Stop) | None, _)) => return,
+                    Either::Left((Some(Command::SyncNow), _)) | Either::Right(_) => {}
+                }
+                let online = network.is_online();
+                if !online {
+                    refresh(engine.store(), &shared, false);
+                    wait = config.offline_poll;
+                    continue;
+                }
+                lock_status(&shared).syncing = true;
+                let result = engine.sync_round().await;
+                refresh(engine.store(), &shared, true);
+                wait = after_round(&mut lock_status(&shared), result, &config, &mut rng);
+            }
+        });
+        SyncRunner { tx, status }
+    }
+
+    /// Runs a round now (the "sync" button, the network coming back, a new op).
+    pub fn sync_now(&self) {
+        let _ = self.tx.unbounded_send(Command::SyncNow);
+    }
+
+    /// Stops the loop (after the round in flight, if any).
+    pub fn stop(self) {
+        let _ = self.tx.unbounded_send(Command::Stop);
     }
 }
 
-fn refresh<T: SyncTransport>(
-    engine: &SyncEngine<T>,
-    shared: &Arc<Mutex<SyncStatus>>,
-    online: bool,
-) {
-    if let Ok(fresh) = status_from_store(engine.store(), online) {
-        let mut s = shared.lock().unwrap_or_else(PoisonError::into_inner);
+impl SyncRunner {
+    pub fn status(&self) -> SyncStatus {
+        lock_status(&self.status).clone()
+    }
+
+    fn send_stop(&self) {
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = self.tx.send(Command::Stop);
+        #[cfg(target_arch = "wasm32")]
+        let _ = self.tx.unbounded_send(Command::Stop);
+    }
+}
+
+impl Drop for SyncRunner {
+    fn drop(&mut self) {
+        self.send_stop();
+    }
+}
+
+fn lock_status(status: &Mutex<SyncStatus>) -> std::sync::MutexGuard<'_, SyncStatus> {
+    status.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Folds a round's outcome into the status; answers how long to wait for the next round.
+fn after_round(
+    s: &mut SyncStatus,
+    result: Result<SyncReport, SyncError>,
+    config: &RunnerConfig,
+    rng: &mut impl rand::Rng,
+) -> Duration {
+    s.syncing = false;
+    let wait = match result {
+        Ok(_) => {
+            s.consecutive_failures = 0;
+            s.last_error = None;
+            s.needs_login = false;
+            s.next_retry = None;
+            return config.interval;
+        }
+        Err(e) => {
+            s.last_error = Some(e.to_string());
+            if e.is_retriable() {
+                if matches!(e, SyncError::Transport(TransportError::Unreachable(_))) {
+                    s.online = false;
+                }
+                let wait = config.backoff.delay(s.consecutive_failures, rng);
+                s.consecutive_failures += 1;
+                wait
+            } else {
+                // Needs the user (sign in, fix storage): wait to be asked, but look
+                // again now and then.
+                s.needs_login = matches!(e, SyncError::Transport(TransportError::Unauthorized));
+                config.backoff.cap
+            }
+        }
+    };
+    s.next_retry = Some(wait);
+    wait
+}
+
+fn refresh(store: &SharedStore, shared: &Mutex<SyncStatus>, online: bool) {
+    if let Ok(fresh) = status_from_store(store, online) {
+        let mut s = lock_status(shared);
         s.online = online;
         s.pending = fresh.pending;
         s.rejected = fresh.rejected;

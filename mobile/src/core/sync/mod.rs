@@ -11,7 +11,7 @@ pub use engine::{
     status_from_store, NoSync, RunnerConfig, SessionSync, SyncControl, SyncEngine, SyncError,
     SyncReport, SyncRunner, SyncStatus, TransportFactory, DEFAULT_BATCH,
 };
-pub use transport::{FakeServer, HttpTransport, SyncTransport, TransportError};
+pub use transport::{AsyncTransport, FakeServer, HttpTransport, SyncTransport, TransportError};
 
 #[cfg(test)]
 mod tests;

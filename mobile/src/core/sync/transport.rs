@@ -1,6 +1,11 @@
-//! How the sync engine reaches the server: a small blocking trait, with the HTTP client
-//! for the real backend and an in-process fake for tests.
+//! How the sync engine reaches the server: a small blocking trait ([`SyncTransport`]) and
+//! its futures form ([`AsyncTransport`], which the engine is written against), with the
+//! HTTP client for the real backend and an in-process fake for tests.
+//!
+//! Natively [`HttpTransport`] blocks (it runs on the sync thread); in the browser it is
+//! reqwest's fetch client and implements [`AsyncTransport`] only.
 
+use crate::core::http;
 use crate::core::ops::{Change, OpOutcome, PullPage, PushRequest, PushResponse, PushResult};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -77,10 +82,34 @@ impl<T: SyncTransport + ?Sized> SyncTransport for Arc<T> {
     }
 }
 
-/// The backend over HTTP(S).
+/// The same calls as futures: what [`super::SyncEngine`] is written against. Every
+/// blocking [`SyncTransport`] is one (its futures are ready at once); in the browser the
+/// fetch client implements it directly.
+// The futures are polled on one thread (natively by `block_on` on the sync thread, in the
+// browser by its event loop), so no `Send` bound is promised.
+#[allow(async_fn_in_trait)]
+pub trait AsyncTransport {
+    async fn push(&self, request: &PushRequest) -> Result<PushResponse, TransportError>;
+    async fn pull(&self, cursor: Option<&str>) -> Result<PullPage, TransportError>;
+    async fn open_orders(&self) -> Result<Option<Vec<Change>>, TransportError>;
+}
+
+impl<T: SyncTransport + ?Sized> AsyncTransport for T {
+    async fn push(&self, request: &PushRequest) -> Result<PushResponse, TransportError> {
+        SyncTransport::push(self, request)
+    }
+    async fn pull(&self, cursor: Option<&str>) -> Result<PullPage, TransportError> {
+        SyncTransport::pull(self, cursor)
+    }
+    async fn open_orders(&self) -> Result<Option<Vec<Change>>, TransportError> {
+        SyncTransport::open_orders(self)
+    }
+}
+
+/// The backend over HTTP(S): blocking natively, the browser's fetch on wasm32.
 #[derive(Debug, Clone)]
 pub struct HttpTransport {
-    client: reqwest::blocking::Client,
+    client: http::Client,
     base: String,
     token: String,
 }
@@ -88,11 +117,7 @@ pub struct HttpTransport {
 impl HttpTransport {
     /// `base` is the server URL (`https://crm.example.com`), `token` the access token.
     pub fn new(base: &str, token: &str) -> Result<Self, TransportError> {
-        let client = reqwest::blocking::Client::builder()
-            .timeout(std::time::Duration::from_secs(30))
-            .connect_timeout(std::time::Duration::from_secs(10))
-            .build()
-            .map_err(|e| TransportError::Protocol(e.to_string()))?;
+        let client = http::client().map_err(|e| TransportError::Protocol(e.to_string()))?;
         Ok(HttpTransport {
             client,
             base: base.trim_end_matches('/').to_owned(),
@@ -100,47 +125,34 @@ impl HttpTransport {
         })
     }
 
-    fn send<T: serde::de::DeserializeOwned>(
+    async fn send<T: serde::de::DeserializeOwned>(
         &self,
-        request: reqwest::blocking::RequestBuilder,
+        request: http::RequestBuilder,
     ) -> Result<T, TransportError> {
-        let response = request
-            .bearer_auth(&self.token)
-            .send()
-            .map_err(|e| TransportError::Unreachable(e.to_string()))?;
-        let status = response.status().as_u16();
+        let answer = http::send(request.bearer_auth(&self.token))
+            .await
+            .map_err(TransportError::Unreachable)?;
+        let status = answer.status;
         if status == 401 {
             return Err(TransportError::Unauthorized);
         }
         if status == 429 || status >= 500 {
             return Err(TransportError::Unavailable { status });
         }
-        let body = response
-            .text()
-            .map_err(|e| TransportError::Unreachable(e.to_string()))?;
         if status >= 400 {
-            let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-            let field = |name: &str| {
-                v.pointer(&format!("/error/{name}"))
-                    .or_else(|| v.get(name))
-                    .and_then(|x| x.as_str())
-                    .unwrap_or_default()
-                    .to_owned()
-            };
+            let (code, message) = http::error_fields(&answer.body);
             return Err(TransportError::Refused {
                 status,
-                code: field("code"),
-                message: field("message"),
+                code,
+                message,
             });
         }
-        serde_json::from_str(&body).map_err(|e| TransportError::Protocol(e.to_string()))
+        serde_json::from_str(&answer.body).map_err(|e| TransportError::Protocol(e.to_string()))
     }
-}
 
-impl SyncTransport for HttpTransport {
     /// Sends the ops as the protocol's `SyncPush`. Ops the protocol cannot express are
     /// answered locally as rejected (shown to the user), never sent or dropped.
-    fn push(&self, request: &PushRequest) -> Result<PushResponse, TransportError> {
+    async fn push_ops(&self, request: &PushRequest) -> Result<PushResponse, TransportError> {
         let mut local = Vec::new();
         let mut ops = Vec::new();
         for op in &request.ops {
@@ -164,27 +176,29 @@ impl SyncTransport for HttpTransport {
                 device_id: request.device_id,
                 ops,
             };
-            let result: shared_types::sync::SyncPushResult = self.send(
-                self.client
-                    .post(format!("{}/api/v1/sync/push", self.base))
-                    .json(&body),
-            )?;
+            let result: shared_types::sync::SyncPushResult = self
+                .send(
+                    self.client
+                        .post(format!("{}/api/v1/sync/push", self.base))
+                        .json(&body),
+                )
+                .await?;
             super::wire::from_push_result(result)
         };
         response.results.extend(local);
         Ok(response)
     }
 
-    fn pull(&self, cursor: Option<&str>) -> Result<PullPage, TransportError> {
+    async fn pull_page(&self, cursor: Option<&str>) -> Result<PullPage, TransportError> {
         let mut req = self.client.get(format!("{}/api/v1/sync/pull", self.base));
         if let Some(c) = cursor {
             req = req.query(&[("since", c)]);
         }
-        let pull: shared_types::sync::SyncPull = self.send(req)?;
+        let pull: shared_types::sync::SyncPull = self.send(req).await?;
         Ok(super::wire::from_pull(pull))
     }
 
-    fn open_orders(&self) -> Result<Option<Vec<Change>>, TransportError> {
+    async fn purchase_orders(&self) -> Result<Option<Vec<Change>>, TransportError> {
         let mut changes = Vec::new();
         for status in ["confirmed", "partially_received"] {
             let mut offset = 0;
@@ -195,7 +209,7 @@ impl SyncTransport for HttpTransport {
                     .query(&[("status", status)])
                     .query(&[("limit", 500), ("offset", offset)]);
                 let page: shared_types::api::Page<shared_types::purchasing::PurchaseOrder> =
-                    match self.send(req) {
+                    match self.send(req).await {
                         Ok(page) => page,
                         // Receiving is not this user's job: keep what is cached.
                         Err(TransportError::Refused { status: 403, .. }) => return Ok(None),
@@ -210,6 +224,37 @@ impl SyncTransport for HttpTransport {
             }
         }
         Ok(Some(changes))
+    }
+}
+
+/// Natively the HTTP client blocks, so these futures are ready when first polled.
+#[cfg(not(target_arch = "wasm32"))]
+impl SyncTransport for HttpTransport {
+    fn push(&self, request: &PushRequest) -> Result<PushResponse, TransportError> {
+        http::finish(self.push_ops(request))
+    }
+
+    fn pull(&self, cursor: Option<&str>) -> Result<PullPage, TransportError> {
+        http::finish(self.pull_page(cursor))
+    }
+
+    fn open_orders(&self) -> Result<Option<Vec<Change>>, TransportError> {
+        http::finish(self.purchase_orders())
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+impl AsyncTransport for HttpTransport {
+    async fn push(&self, request: &PushRequest) -> Result<PushResponse, TransportError> {
+        self.push_ops(request).await
+    }
+
+    async fn pull(&self, cursor: Option<&str>) -> Result<PullPage, TransportError> {
+        self.pull_page(cursor).await
+    }
+
+    async fn open_orders(&self) -> Result<Option<Vec<Change>>, TransportError> {
+        self.purchase_orders().await
     }
 }
 

@@ -184,6 +184,8 @@ impl std::fmt::Debug for Attempt {
 
 impl Attempt {
     /// Makes the request: the password step or the MFA step, then device registration.
+    /// Blocks on the network (natively the screen calls it on a worker thread).
+    #[cfg(not(target_arch = "wasm32"))]
     pub fn run(&self, auth: &dyn AuthTransport, store: &SharedStore) -> Result<SignIn, AuthError> {
         match self {
             Attempt::Password(c) => auth::sign_in(
@@ -200,6 +202,37 @@ impl Attempt {
                 ticket,
                 code,
             } => auth::verify_mfa(auth, store, server, tenant, ticket, code).map(SignIn::Done),
+        }
+    }
+
+    /// Makes the request: the password step or the MFA step, then device registration
+    /// (in the browser: fetch, awaited on the page's event loop).
+    #[cfg(target_arch = "wasm32")]
+    pub async fn run(
+        &self,
+        auth: &dyn AuthTransport,
+        store: &SharedStore,
+    ) -> Result<SignIn, AuthError> {
+        match self {
+            Attempt::Password(c) => {
+                auth::sign_in(
+                    auth,
+                    store,
+                    &c.server,
+                    &c.tenant,
+                    c.email.as_str(),
+                    &c.password,
+                )
+                .await
+            }
+            Attempt::Mfa {
+                server,
+                tenant,
+                ticket,
+                code,
+            } => auth::verify_mfa(auth, store, server, tenant, ticket, code)
+                .await
+                .map(SignIn::Done),
         }
     }
 }

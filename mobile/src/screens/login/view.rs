@@ -1,6 +1,6 @@
 //! The sign-in screen's component.
 
-use super::state::{LoginState, LoginStep};
+use super::state::{Attempt, LoginState, LoginStep};
 use crate::app::{update_settings, Screen, Session};
 use crate::branding::PRODUCT_NAME;
 use crate::core::auth::{AuthError, SignIn};
@@ -13,8 +13,9 @@ use dioxus::prelude::*;
 /// Logo, product name, the sign-in form (or its MFA step) and the language/theme pickers.
 ///
 /// Signing in calls the backend through `AppServices::auth` on a worker thread (the
-/// calls block on the network); on success the device is registered, sync starts with
-/// the session's token and the home screen opens. `initial` shows a given state (tests).
+/// calls block on the network; in the browser they are fetches awaited on its event
+/// loop); on success the device is registered, sync starts with the session's token and
+/// the home screen opens. `initial` shows a given state (tests).
 #[component]
 pub fn LoginScreen(#[props(default)] initial: Option<LoginState>) -> Element {
     let settings = use_context::<Signal<AppSettings>>();
@@ -35,26 +36,14 @@ pub fn LoginScreen(#[props(default)] initial: Option<LoginState>) -> Element {
             return;
         };
         let services = submit_services.clone();
-        let (tx, rx) = futures::channel::oneshot::channel();
-        let worker = services.clone();
-        let started = std::thread::Builder::new()
-            .name("sign-in".into())
-            .spawn(move || {
-                let result = attempt.run(&*worker.auth, &worker.store);
-                // Started here, off the UI's async runtime: the HTTP client blocks.
-                if let Ok(SignIn::Done(session)) = &result {
-                    worker.sync.start(session);
-                }
-                let _ = tx.send(result);
-            });
-        if let Err(e) = started {
-            state.write().finish(Err(AuthError::Failed(e.to_string())));
+        let Some(pending) = request(attempt, services.clone()) else {
+            state
+                .write()
+                .finish(Err(AuthError::Failed("no worker thread".into())));
             return;
-        }
+        };
         spawn(async move {
-            let result = rx
-                .await
-                .unwrap_or_else(|_| Err(AuthError::Failed("sign-in stopped".into())));
+            let result = pending.await;
             let Some(session) = state.write().finish(result) else {
                 return;
             };
@@ -208,4 +197,45 @@ pub fn LoginScreen(#[props(default)] initial: Option<LoginState>) -> Element {
             }
         }
     }
+}
+
+/// Runs the sign-in request off the UI thread: on a worker thread, since the HTTP client
+/// blocks. Sync is started there too, on success. `None` if no thread could be started.
+#[cfg(not(target_arch = "wasm32"))]
+fn request(
+    attempt: Attempt,
+    services: AppServices,
+) -> Option<impl std::future::Future<Output = Result<SignIn, AuthError>>> {
+    let (tx, rx) = futures::channel::oneshot::channel();
+    std::thread::Builder::new()
+        .name("sign-in".into())
+        .spawn(move || {
+            let result = attempt.run(&*services.auth, &services.store);
+            // Started here, off the UI's async runtime: the HTTP client blocks.
+            if let Ok(SignIn::Done(session)) = &result {
+                services.sync.start(session);
+            }
+            let _ = tx.send(result);
+        })
+        .ok()?;
+    Some(async move {
+        rx.await
+            .unwrap_or_else(|_| Err(AuthError::Failed("sign-in stopped".into())))
+    })
+}
+
+/// In the browser the request is a fetch: awaited on the page's event loop, which also
+/// runs the sync task started on success.
+#[cfg(target_arch = "wasm32")]
+fn request(
+    attempt: Attempt,
+    services: AppServices,
+) -> Option<impl std::future::Future<Output = Result<SignIn, AuthError>>> {
+    Some(async move {
+        let result = attempt.run(&*services.auth, &services.store).await;
+        if let Ok(SignIn::Done(session)) = &result {
+            services.sync.start(session);
+        }
+        result
+    })
 }

@@ -1,126 +1,21 @@
-//! The phone's local store: SQLite (bundled) holding the cached reference data and the
-//! append-only op log.
+//! The local store on native targets: SQLite (bundled) holding the cached reference data
+//! and the append-only op log.
 //!
-//! Durability is the point. Every user action is one [`Store::append_op`] call, which
-//! commits (WAL, `synchronous=FULL`) before it returns, so the UI confirms only what
-//! survives the app being killed a moment later. The op log is append-only in the
-//! database itself: triggers refuse deletes and changes to an op's identity or payload;
-//! only its sync status moves (pending → sent → applied/duplicate/rejected; a rejected op
-//! is discarded or replaced by a fixed copy, never edited).
+//! Every [`Store::append_op`] commits (WAL, `synchronous=FULL`) before it returns. The op
+//! log is append-only in the database itself: triggers refuse deletes and changes to an
+//! op's identity or payload; only its sync status moves.
 
-use super::ops::{Change, NewOp, Op, OpKind, OpOutcome, PullPage};
-use super::refdata::{Cached, RefKind};
+use super::{
+    barcode_code, code_key, codes_of, decode, encode, is_pulled_pick_list, pick_list_line, CodeHit,
+    LoggedOp, OpCounts, OpStatus, QuantField, SharedStore, StoreError, META_CURSOR, META_DEVICE_ID,
+    META_LAST_SYNC,
+};
+use crate::core::ops::{Change, NewOp, Op, OpKind, OpOutcome, PullPage};
+use crate::core::refdata::{Cached, RefKind};
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
-use rust_decimal::Decimal;
-use shared_types::barcode::{classify, ScannedCode};
-use shared_types::inventory::{Location, Product};
 use std::path::Path;
 use uuid::Uuid;
-
-/// Where an op is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OpStatus {
-    /// Committed on the phone, not yet acknowledged by the server.
-    Pending,
-    /// In a push whose answer has not arrived; pushed again if the app restarts.
-    Sent,
-    Applied,
-    Duplicate,
-    /// The server refused it; shown to the user until fixed or discarded.
-    Rejected,
-    /// The user gave up on a rejected op (or replaced it with a fixed copy).
-    Discarded,
-}
-
-impl OpStatus {
-    pub const ALL: [OpStatus; 6] = [
-        OpStatus::Pending,
-        OpStatus::Sent,
-        OpStatus::Applied,
-        OpStatus::Duplicate,
-        OpStatus::Rejected,
-        OpStatus::Discarded,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OpStatus::Pending => "pending",
-            OpStatus::Sent => "sent",
-            OpStatus::Applied => "applied",
-            OpStatus::Duplicate => "duplicate",
-            OpStatus::Rejected => "rejected",
-            OpStatus::Discarded => "discarded",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<OpStatus> {
-        OpStatus::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
-    /// Still to be pushed.
-    pub fn is_unsynced(self) -> bool {
-        matches!(self, OpStatus::Pending | OpStatus::Sent)
-    }
-}
-
-/// An op with its local bookkeeping.
-#[derive(Debug, Clone, PartialEq)]
-pub struct LoggedOp {
-    pub op: Op,
-    pub status: OpStatus,
-    pub error_code: Option<String>,
-    pub error_message: Option<String>,
-    pub attempts: i64,
-    /// For a discarded op that was fixed: the op that replaced it.
-    pub replaced_by: Option<Uuid>,
-}
-
-impl LoggedOp {
-    /// The typed action, if the payload still reads as its kind.
-    pub fn action(&self) -> Option<NewOp> {
-        NewOp::from_parts(self.op.kind, &self.op.payload).ok()
-    }
-}
-
-/// Counts per status, for the sync status screen and the home badge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct OpCounts {
-    pub pending: u64,
-    pub applied: u64,
-    pub duplicate: u64,
-    pub rejected: u64,
-    pub discarded: u64,
-}
-
-/// Something the store could not do.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    #[error("local database error")]
-    Sqlite(#[from] rusqlite::Error),
-    #[error("cached {kind} row {id} is not valid JSON for its type")]
-    Corrupt {
-        kind: &'static str,
-        id: String,
-        #[source]
-        source: serde_json::Error,
-    },
-    #[error("op {0} not found")]
-    UnknownOp(Uuid),
-    #[error("op {op_id} is {status:?}; only rejected ops can be fixed or discarded")]
-    NotRejected { op_id: Uuid, status: OpStatus },
-    #[error("pulled change for unknown entity {0:?}")]
-    UnknownEntity(String),
-}
-
-/// What a code in the scan index points at.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CodeHit {
-    pub kind: RefKind,
-    pub id: String,
-    /// Base units one scan of this code stands for (products), as text.
-    pub qty: Option<String>,
-}
 
 const SCHEMA: &[&str] = &[r#"
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -158,21 +53,6 @@ CREATE TRIGGER ops_identity_is_immutable
 BEFORE UPDATE OF device_seq, op_id, kind, payload, created_at ON ops
 BEGIN SELECT RAISE(ABORT, 'an op''s identity and payload never change'); END;
 "#];
-
-const META_DEVICE_ID: &str = "device_id";
-const META_CURSOR: &str = "pull_cursor";
-const META_LAST_SYNC: &str = "last_sync";
-
-/// The store shared between the UI and the sync thread.
-pub type SharedStore = std::sync::Arc<std::sync::Mutex<Store>>;
-
-/// Locks the shared store. A panic while holding the lock cannot leave SQLite half-written
-/// (transactions roll back), so a poisoned lock is still safe to use.
-pub fn lock(store: &SharedStore) -> std::sync::MutexGuard<'_, Store> {
-    store
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
 
 /// The local SQLite store. One per app; share it as [`SharedStore`].
 pub struct Store {
@@ -450,13 +330,8 @@ impl Store {
         for row in rows {
             let (status, n) = row?;
             let n = n as u64;
-            match OpStatus::parse(&status) {
-                Some(OpStatus::Pending | OpStatus::Sent) => counts.pending += n,
-                Some(OpStatus::Applied) => counts.applied += n,
-                Some(OpStatus::Duplicate) => counts.duplicate += n,
-                Some(OpStatus::Rejected) => counts.rejected += n,
-                Some(OpStatus::Discarded) => counts.discarded += n,
-                None => {}
+            if let Some(status) = OpStatus::parse(&status) {
+                counts.add(status, n);
             }
         }
         Ok(counts)
@@ -508,11 +383,7 @@ impl Store {
     pub fn put_refs<T: Cached>(&self, rows: &[T]) -> Result<(), StoreError> {
         let tx = self.conn.unchecked_transaction()?;
         for row in rows {
-            let json = serde_json::to_value(row).map_err(|source| StoreError::Corrupt {
-                kind: T::KIND.as_str(),
-                id: row.key(),
-                source,
-            })?;
+            let json = encode(row)?;
             put_ref_json(&tx, T::KIND, &row.key(), &json)?;
         }
         tx.commit()?;
@@ -655,10 +526,7 @@ impl Store {
         field: QuantField,
         id: Uuid,
     ) -> Result<Vec<shared_types::inventory::Quant>, StoreError> {
-        let path = match field {
-            QuantField::Product => "$.product_id",
-            QuantField::Location => "$.location_id",
-        };
+        let path = format!("$.{}", field.field());
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, json FROM refs WHERE kind = 'quant' AND json_extract(json, ?1) = ?2
              ORDER BY json_extract(json, '$.location_path'), id",
@@ -696,6 +564,19 @@ impl Store {
         Ok(out)
     }
 
+    /// Every indexed code (tests compare the scan index with the memory store's).
+    #[cfg(test)]
+    pub(super) fn all_codes_for_tests(&self) -> Vec<String> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT DISTINCT code FROM codes")
+            .expect("codes query");
+        stmt.query_map([], |r| r.get(0))
+            .expect("codes")
+            .collect::<Result<_, _>>()
+            .expect("codes")
+    }
+
     /// Number of cached rows per kind (sync status, diagnostics).
     pub fn ref_count(&self, kind: RefKind) -> Result<u64, StoreError> {
         let n: i64 = self.conn.query_row(
@@ -707,21 +588,6 @@ impl Store {
     }
 }
 
-/// Which side of a quant to filter on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QuantField {
-    Product,
-    Location,
-}
-
-fn decode<T: Cached>(json: &str, id: &str) -> Result<T, StoreError> {
-    serde_json::from_str(json).map_err(|source| StoreError::Corrupt {
-        kind: T::KIND.as_str(),
-        id: id.to_owned(),
-        source,
-    })
-}
-
 fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<(), StoreError> {
     conn.execute(
         "INSERT INTO meta (key, value) VALUES (?1, ?2)
@@ -729,58 +595,6 @@ fn set_meta(conn: &Connection, key: &str, value: &str) -> Result<(), StoreError>
         params![key, value],
     )?;
     Ok(())
-}
-
-/// The form a code is indexed and looked up under: GTINs (EAN-8/13, UPC-A/E, GTIN-14)
-/// as 14 digits, so a product labelled EAN-13 is found from a GS1-128 carton label too;
-/// anything else trimmed, as printed.
-pub fn code_key(code: &str) -> String {
-    match classify(code) {
-        ScannedCode::Gtin { gtin14, .. } => gtin14,
-        _ => code.trim().to_owned(),
-    }
-}
-
-/// The codes a cached row can be scanned by.
-fn codes_of(kind: RefKind, json: &serde_json::Value) -> Vec<(String, Option<String>)> {
-    let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
-    match kind {
-        RefKind::Product => match serde_json::from_value::<Product>(json.clone()) {
-            Ok(p) => {
-                let mut codes: Vec<(String, Option<String>)> = p
-                    .barcodes
-                    .iter()
-                    .map(|b| (code_key(&b.code), Some(b.qty.to_string())))
-                    .collect();
-                // Internal labels often carry the SKU in a Code 128.
-                codes.push((p.sku.clone(), Some("1".to_owned())));
-                codes
-            }
-            Err(_) => Vec::new(),
-        },
-        RefKind::Location => match serde_json::from_value::<Location>(json.clone()) {
-            Ok(l) => {
-                let mut codes = vec![(l.path.clone(), None)];
-                if let Some(b) = l.barcode {
-                    codes.push((code_key(&b), None));
-                }
-                codes
-            }
-            Err(_) => Vec::new(),
-        },
-        RefKind::CountSession | RefKind::PickList => json
-            .get("code")
-            .and_then(text)
-            .map(|c| vec![(c, None)])
-            .unwrap_or_default(),
-        RefKind::PurchaseOrder => json
-            .get("number")
-            .and_then(text)
-            .map(|c| vec![(c, None)])
-            .unwrap_or_default(),
-        // Barcodes are indexed under their product (see `index_barcode`).
-        RefKind::Quant | RefKind::Barcode | RefKind::PickLine => Vec::new(),
-    }
 }
 
 fn put_ref_json(
@@ -825,16 +639,13 @@ fn stored_field(
 
 /// Indexes a pulled barcode row as a code of its product.
 fn index_barcode(conn: &Connection, json: &serde_json::Value) -> Result<(), StoreError> {
-    let text = |name: &str| json.get(name).and_then(|v| v.as_str()).unwrap_or_default();
-    let (code, product) = (text("code"), text("product_id"));
-    if code.is_empty() || product.is_empty() {
+    let Some((code, product, qty)) = barcode_code(json) else {
         return Ok(());
-    }
-    let qty = json.get("qty").and_then(|v| v.as_str()).unwrap_or("1");
+    };
     conn.prepare_cached(
         "INSERT OR REPLACE INTO codes (code, kind, id, qty) VALUES (?1, 'product', ?2, ?3)",
     )?
-    .execute(params![code_key(code), product, qty])?;
+    .execute(params![code, product, qty])?;
     Ok(())
 }
 
@@ -844,12 +655,14 @@ fn unindex_barcode(conn: &Connection, id: &str) -> Result<(), StoreError> {
         .prepare_cached("SELECT json FROM refs WHERE kind = 'barcode' AND id = ?1")?
         .query_row([id], |r| r.get(0))
         .optional()?;
-    let Some(json) = json.and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok()) else {
+    let Some((code, product, _)) = json
+        .and_then(|j| serde_json::from_str::<serde_json::Value>(&j).ok())
+        .and_then(|j| barcode_code(&j))
+    else {
         return Ok(());
     };
-    let text = |name: &str| json.get(name).and_then(|v| v.as_str()).unwrap_or_default();
     conn.prepare_cached("DELETE FROM codes WHERE code = ?1 AND kind = 'product' AND id = ?2")?
-        .execute(params![code_key(text("code")), text("product_id")])?;
+        .execute(params![code, product])?;
     Ok(())
 }
 
@@ -881,7 +694,7 @@ fn rebuild_pick_list(conn: &Connection, list_id: &str) -> Result<(), StoreError>
     else {
         return Ok(());
     };
-    if list.get("status").is_none_or(|s| s.is_null()) {
+    if !is_pulled_pick_list(&list) {
         return Ok(());
     }
     let mut stmt = conn.prepare_cached(
@@ -894,60 +707,32 @@ fn rebuild_pick_list(conn: &Connection, list_id: &str) -> Result<(), StoreError>
     let rows: Vec<(String, Option<String>)> = stmt
         .query_map([list_id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
-    let mut lines = Vec::new();
-    for (json, path) in rows {
-        let Ok(line) = serde_json::from_str::<serde_json::Value>(&json) else {
-            continue;
-        };
-        let qty: Decimal = line
-            .get("qty")
-            .and_then(|v| v.as_str())
-            .and_then(|q| q.parse().ok())
-            .unwrap_or_default();
-        let picked: Decimal = line
-            .get("picked_qty")
-            .and_then(|v| v.as_str())
-            .and_then(|q| q.parse().ok())
-            .unwrap_or_default();
-        lines.push(serde_json::json!({
-            "id": line["id"],
-            "location_id": line["location_id"],
-            "location_path": path.unwrap_or_default(),
-            "product_id": line["product_id"],
-            "qty": (qty - picked).normalize().to_string(),
-            "lot": line.get("lot_code").cloned().unwrap_or(serde_json::Value::Null),
-        }));
-    }
+    let lines = rows
+        .into_iter()
+        .filter_map(|(json, path)| {
+            let line = serde_json::from_str::<serde_json::Value>(&json).ok()?;
+            Some(pick_list_line(&line, path))
+        })
+        .collect();
     list["lines"] = serde_json::Value::Array(lines);
     put_ref_json(conn, RefKind::PickList, list_id, &list)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use crate::core::fixtures;
-    use crate::core::ops::{OpOutcome, StockMovePayload};
+    //! What only SQLite does; the shared contract is tested in `store::tests`.
 
-    fn move_op(qty: &str) -> NewOp {
-        NewOp::StockMove(StockMovePayload {
-            product_id: Uuid::now_v7(),
-            qty: qty.parse().unwrap(),
-            from_location_id: Uuid::now_v7(),
-            to_location_id: Uuid::now_v7(),
-            lot: None,
-        })
-    }
+    use super::*;
+    use crate::core::store::tests::move_op;
 
     #[test]
-    fn ops_get_increasing_sequence_numbers_and_survive_reopening() {
+    fn ops_survive_reopening_and_the_device_id_is_stable() {
         let dir = tempdir("reopen");
         let path = dir.join("store.db");
         let (device, ids) = {
             let store = Store::open(&path).unwrap();
             let a = store.append_op(&move_op("1")).unwrap();
             let b = store.append_op(&move_op("2")).unwrap();
-            assert_eq!((a.device_seq, b.device_seq), (1, 2));
-            assert!(a.op_id < b.op_id, "UUIDv7 ids sort by time");
             (store.device_id(), vec![a.op_id, b.op_id])
         };
         let store = Store::open(&path).unwrap();
@@ -964,103 +749,6 @@ mod tests {
     }
 
     #[test]
-    fn outcomes_move_ops_out_of_the_queue_and_rejections_keep_their_reason() {
-        let store = Store::open_in_memory().unwrap();
-        let a = store.append_op(&move_op("1")).unwrap();
-        let b = store.append_op(&move_op("2")).unwrap();
-        let c = store.append_op(&move_op("3")).unwrap();
-        store.mark_sent(&[a.op_id, b.op_id, c.op_id]).unwrap();
-        assert_eq!(
-            store.unsynced_ops(10).unwrap().len(),
-            3,
-            "sent is still unsynced"
-        );
-        store
-            .record_outcomes(&[
-                (a.op_id, OpOutcome::Applied),
-                (b.op_id, OpOutcome::Duplicate),
-                (
-                    c.op_id,
-                    OpOutcome::Rejected {
-                        code: "negative_stock".into(),
-                        message: "A-1 would go below zero".into(),
-                    },
-                ),
-            ])
-            .unwrap();
-        assert!(store.unsynced_ops(10).unwrap().is_empty());
-        let counts = store.op_counts().unwrap();
-        assert_eq!(
-            counts,
-            OpCounts {
-                pending: 0,
-                applied: 1,
-                duplicate: 1,
-                rejected: 1,
-                discarded: 0
-            }
-        );
-        let rejected = store.ops_with_status(OpStatus::Rejected).unwrap();
-        assert_eq!(rejected[0].error_code.as_deref(), Some("negative_stock"));
-        assert_eq!(rejected[0].attempts, 1);
-        // An answer for an op that is already settled changes nothing.
-        store
-            .record_outcomes(&[(
-                a.op_id,
-                OpOutcome::Rejected {
-                    code: "x".into(),
-                    message: "y".into(),
-                },
-            )])
-            .unwrap();
-        assert_eq!(
-            store.op(a.op_id).unwrap().unwrap().status,
-            OpStatus::Applied
-        );
-    }
-
-    #[test]
-    fn rejected_ops_are_fixed_by_a_new_op_or_discarded_never_edited() {
-        let store = Store::open_in_memory().unwrap();
-        let a = store.append_op(&move_op("5")).unwrap();
-        let b = store.append_op(&move_op("6")).unwrap();
-        let reject = |id| {
-            (
-                id,
-                OpOutcome::Rejected {
-                    code: "c".into(),
-                    message: "m".into(),
-                },
-            )
-        };
-        store
-            .record_outcomes(&[reject(a.op_id), reject(b.op_id)])
-            .unwrap();
-
-        let fixed = store.replace_rejected(a.op_id, &move_op("4")).unwrap();
-        assert_eq!(fixed.device_seq, 3);
-        let old = store.op(a.op_id).unwrap().unwrap();
-        assert_eq!(old.status, OpStatus::Discarded);
-        assert_eq!(old.replaced_by, Some(fixed.op_id));
-        assert_eq!(old.op.payload, a.payload, "the original stays as it was");
-
-        store.discard_rejected(b.op_id).unwrap();
-        assert!(matches!(
-            store.discard_rejected(b.op_id),
-            Err(StoreError::NotRejected { .. })
-        ));
-        assert_eq!(
-            store
-                .unsynced_ops(10)
-                .unwrap()
-                .iter()
-                .map(|o| o.op_id)
-                .collect::<Vec<_>>(),
-            [fixed.op_id]
-        );
-    }
-
-    #[test]
     fn the_database_refuses_to_delete_or_rewrite_ops() {
         let store = Store::open_in_memory().unwrap();
         store.append_op(&move_op("1")).unwrap();
@@ -1070,49 +758,6 @@ mod tests {
             .execute("UPDATE ops SET payload = '{}'", [])
             .is_err());
         assert_eq!(store.unsynced_ops(10).unwrap().len(), 1);
-    }
-
-    #[test]
-    fn pulled_rows_are_indexed_by_their_codes_and_the_cursor_moves_with_them() {
-        let store = Store::open_in_memory().unwrap();
-        let fx = fixtures::Warehouse::new();
-        store.apply_pull(&fx.pull_page("c1")).unwrap();
-        assert_eq!(store.cursor().unwrap().as_deref(), Some("c1"));
-        // EAN-13 on the label, found by its 13 digits and by the GTIN-14 form.
-        let hits = store.lookup_code(fixtures::EAN_WIDGET).unwrap();
-        assert_eq!(hits.len(), 1);
-        assert_eq!(hits[0].kind, RefKind::Product);
-        assert_eq!(hits[0].id, fx.widget.id.to_string());
-        assert_eq!(
-            store
-                .lookup_code(&format!("0{}", fixtures::EAN_WIDGET))
-                .unwrap(),
-            hits
-        );
-        let bin = store.lookup_code("WH1/A/A-01").unwrap();
-        assert_eq!(bin[0].kind, RefKind::Location);
-        let quants = store
-            .quants_where(QuantField::Product, fx.widget.id)
-            .unwrap();
-        assert_eq!(quants.len(), 2);
-
-        // A deletion removes the row and its codes.
-        let gone = PullPage {
-            changes: vec![crate::core::ops::Change {
-                entity: "product".into(),
-                id: fx.widget.id.to_string(),
-                data: None,
-            }],
-            cursor: "c2".into(),
-            has_more: false,
-        };
-        store.apply_pull(&gone).unwrap();
-        assert!(store.lookup_code(fixtures::EAN_WIDGET).unwrap().is_empty());
-        assert!(store
-            .get::<Product>(&fx.widget.id.to_string())
-            .unwrap()
-            .is_none());
-        assert_eq!(store.cursor().unwrap().as_deref(), Some("c2"));
     }
 
     fn tempdir(name: &str) -> std::path::PathBuf {
