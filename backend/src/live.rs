@@ -139,11 +139,27 @@ impl LiveBus {
 
 tokio::task_local! {
     static PENDING: RefCell<Vec<LiveEvent>>;
+    static UNSEALED: std::cell::Cell<bool>;
 }
 
 /// Middleware: gives each request a place to note the events it appends.
 pub async fn collect(req: Request, next: Next) -> Response {
-    PENDING.scope(RefCell::new(Vec::new()), next.run(req)).await
+    PENDING
+        .scope(
+            RefCell::new(Vec::new()),
+            UNSEALED.scope(std::cell::Cell::new(false), next.run(req)),
+        )
+        .await
+}
+
+/// Notes that the current request wrote events to be sealed after its commit.
+pub fn note_unsealed() {
+    let _ = UNSEALED.try_with(|u| u.set(true));
+}
+
+/// Whether the current request wrote events to be sealed (the flag is cleared).
+pub fn take_unsealed() -> bool {
+    UNSEALED.try_with(|u| u.replace(false)).unwrap_or(false)
 }
 
 /// Notes an appended (not yet committed) event of the current request.
@@ -166,6 +182,7 @@ pub fn take_noted() -> Vec<LiveEvent> {
 /// Forgets noted events (their transaction rolled back).
 pub fn discard_noted() {
     let _ = PENDING.try_with(|p| p.borrow_mut().clear());
+    let _ = UNSEALED.try_with(|u| u.set(false));
 }
 
 /// Whether a user with `perms` may see events of `kind`.

@@ -173,6 +173,92 @@ pub async fn append_many(
         .collect())
 }
 
+/// Records events to be chained right after the transaction commits (see
+/// migrations/20261205300000_event_pending.sql): the rows are written in the
+/// caller's transaction, so they exist exactly when the change does, but no
+/// shared row is locked. Inside a request, `TenantTx::commit` seals them before
+/// the response; elsewhere the caller runs [`seal_pending`] after committing
+/// (the worker's sweep catches any left behind).
+pub async fn append_pending(
+    conn: &mut PgConnection,
+    events: Vec<(Option<Uuid>, NewEvent<'_>)>,
+) -> Result<(), sqlx::Error> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let n = events.len();
+    let (mut ids, mut kinds, mut actors) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    let (mut subject_types, mut subject_ids, mut data) = (
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+        Vec::with_capacity(n),
+    );
+    for (actor, ev) in events {
+        ids.push(Uuid::now_v7());
+        kinds.push(ev.kind.to_owned());
+        actors.push(actor);
+        subject_types.push(ev.subject_type.map(str::to_owned));
+        subject_ids.push(ev.subject_id);
+        data.push(ev.data);
+    }
+    // `WITH ORDINALITY` + ORDER BY: the identity values, and so the chain order,
+    // follow the input order.
+    sqlx::query(
+        "INSERT INTO event_pending (id, kind, actor_user_id, request_id, subject_type, subject_id, data)
+         SELECT u.id, u.kind, u.actor, $7, u.subject_type, u.subject_id, u.data
+           FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::uuid[], $6::jsonb[])
+                WITH ORDINALITY AS u(id, kind, actor, subject_type, subject_id, data, ord)
+          ORDER BY u.ord",
+    )
+    .bind(&ids)
+    .bind(&kinds)
+    .bind(&actors)
+    .bind(&subject_types)
+    .bind(&subject_ids)
+    .bind(&data)
+    .bind(request_id::current())
+    .execute(conn)
+    .await?;
+    crate::live::note_unsealed();
+    Ok(())
+}
+
+/// Chains the tenant's committed pending events (one round trip, its own
+/// transaction) and returns them as sealed, oldest first. Empty when another
+/// sealer already took them.
+pub async fn seal_pending(
+    db: impl sqlx::PgExecutor<'_>,
+    tenant_id: Uuid,
+) -> Result<Vec<Event>, sqlx::Error> {
+    let rows: Vec<EventRow> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM seal_pending_events($1)"))
+            .bind(tenant_id)
+            .fetch_all(db)
+            .await?;
+    Ok(rows.into_iter().map(Into::into).collect())
+}
+
+/// The worker's sweep: seals events left pending for longer than `older_than`
+/// (a crash between a commit and its seal). Returns how many were sealed.
+pub async fn seal_stragglers(
+    db: &sqlx::PgPool,
+    older_than: std::time::Duration,
+) -> Result<usize, sqlx::Error> {
+    let tenants: Vec<Uuid> = sqlx::query_scalar("SELECT tenant_id FROM event_pending_tenants($1)")
+        .bind(sqlx::postgres::types::PgInterval::try_from(older_than).unwrap_or_default())
+        .fetch_all(db)
+        .await?;
+    let mut sealed = 0;
+    for t in tenants {
+        sealed += seal_pending(db, t).await?.len();
+    }
+    Ok(sealed)
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct EventFilter {
     /// Exact kind, or a prefix ending in `.` (e.g. `stock.`).

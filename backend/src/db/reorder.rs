@@ -382,10 +382,11 @@ pub async fn after_moves(
         .await?;
         if below {
             raised += 1;
-            db::events::append(
+            // Chained after commit, like the moves that caused it (see
+            // `db::events::append_pending`).
+            db::events::append_pending(
                 conn,
-                actor,
-                db::events::NewEvent::new("reorder.suggested")
+                vec![(actor, db::events::NewEvent::new("reorder.suggested")
                     .subject("reorder_rule", r.id)
                     .data(serde_json::json!({
                         "product_id": s.product_id, "sku": s.sku, "warehouse_id": s.warehouse_id,
@@ -393,7 +394,7 @@ pub async fn after_moves(
                         "suggested_qty": s.suggested_qty,
                         "supplier_id": s.supplier.as_ref().map(|x| x.id),
                         "formula": s.formula,
-                    })),
+                    })))],
             )
             .await?;
         }

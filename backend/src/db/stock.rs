@@ -109,6 +109,113 @@ pub struct MoveContext {
 }
 
 impl MoveContext {
+    /// Reads everything a move needs besides stock — the product, both
+    /// locations, the negative-stock policy and the valuation method — in one
+    /// round trip, when nothing is cached yet (a single move, or the first
+    /// move of a batch). Later moves of a batch only read what is missing.
+    async fn prime(
+        &mut self,
+        conn: &mut PgConnection,
+        product: Uuid,
+        from: Uuid,
+        to: Uuid,
+    ) -> Result<(), StockError> {
+        if !self.products.is_empty()
+            || !self.locations.is_empty()
+            || self.policy.is_some()
+            || self.method.is_some()
+        {
+            return Ok(());
+        }
+        #[derive(sqlx::FromRow)]
+        struct Primed {
+            product_type: Option<String>,
+            tracking: Option<String>,
+            cost: Option<Decimal>,
+            archived: Option<bool>,
+            is_template: Option<bool>,
+            tenant_policy: Option<String>,
+            method: Option<String>,
+            loc_ids: Vec<Uuid>,
+            loc_kinds: Vec<String>,
+            loc_archived: Vec<bool>,
+            loc_policies: Vec<Option<String>>,
+        }
+        let r: Primed = sqlx::query_as(
+            "SELECT p.product_type, p.tracking, p.cost, p.archived,
+                    p.variant_attributes <> '[]'::jsonb AS is_template,
+                    (SELECT negative_stock_policy FROM inventory_settings) AS tenant_policy,
+                    (SELECT method FROM valuation_methods WHERE effective_from <= $3
+                      ORDER BY effective_from DESC, created_at DESC LIMIT 1) AS method,
+                    l.ids AS loc_ids, l.kinds AS loc_kinds, l.archived AS loc_archived,
+                    l.policies AS loc_policies
+               FROM (SELECT 1) AS one
+               LEFT JOIN products p ON p.id = $1
+              CROSS JOIN LATERAL (
+                    SELECT coalesce(array_agg(l.id), '{}') AS ids,
+                           coalesce(array_agg(l.kind), '{}') AS kinds,
+                           coalesce(array_agg(l.archived), '{}') AS archived,
+                           coalesce(array_agg(w.negative_stock_policy), '{}') AS policies
+                      FROM locations l LEFT JOIN locations w ON w.id = l.warehouse_id
+                     WHERE l.id = ANY($2)) AS l",
+        )
+        .bind(product)
+        .bind([from, to].as_slice())
+        .bind(Utc::now())
+        .fetch_one(&mut *conn)
+        .await?;
+        if let (Some(product_type), Some(tracking), Some(cost), Some(archived), Some(is_template)) = (
+            r.product_type,
+            r.tracking,
+            r.cost,
+            r.archived,
+            r.is_template,
+        ) {
+            self.products.insert(
+                product,
+                ProductInfo {
+                    product_type,
+                    tracking,
+                    cost,
+                    archived,
+                    is_template,
+                },
+            );
+        }
+        for (((id, kind), archived), policy) in r
+            .loc_ids
+            .into_iter()
+            .zip(r.loc_kinds)
+            .zip(r.loc_archived)
+            .zip(r.loc_policies)
+        {
+            self.locations.insert(
+                id,
+                LocInfo {
+                    id,
+                    kind,
+                    archived,
+                    policy,
+                },
+            );
+        }
+        self.policy = Some(
+            r.tenant_policy
+                .as_deref()
+                .map(enum_from_text)
+                .transpose()?
+                .unwrap_or(NegativeStockPolicy::Forbid),
+        );
+        self.method = Some(
+            r.method
+                .as_deref()
+                .map(enum_from_text)
+                .transpose()?
+                .unwrap_or(ValuationMethod::Fifo),
+        );
+        Ok(())
+    }
+
     async fn product(
         &mut self,
         conn: &mut PgConnection,
@@ -341,41 +448,47 @@ async fn write_revaluation(
     let Some(values) = valuation::wac_revaluation(&plain) else {
         return Ok(());
     };
+    let mut takes = Vec::new();
     for (l, v) in layers.iter_mut().zip(values) {
         if v == l.remaining_value {
             continue;
         }
-        consume(conn, l.id, move_id, Decimal::ZERO, l.remaining_value - v).await?;
+        takes.push((l.id, Decimal::ZERO, l.remaining_value - v));
         l.remaining_value = v;
     }
-    Ok(())
+    consume(conn, move_id, &takes).await
 }
 
-/// Takes qty/value out of a layer and records it.
+/// Takes `(layer, qty, value)` from valuation layers for a move and records
+/// each take as a consumption, in one statement.
 async fn consume(
     conn: &mut PgConnection,
-    layer_id: Uuid,
     move_id: Uuid,
-    qty: Decimal,
-    value: Decimal,
+    takes: &[(Uuid, Decimal, Decimal)],
 ) -> Result<(), sqlx::Error> {
+    if takes.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = takes.iter().map(|_| Uuid::now_v7()).collect();
+    let layers: Vec<Uuid> = takes.iter().map(|t| t.0).collect();
+    let qtys: Vec<Decimal> = takes.iter().map(|t| t.1).collect();
+    let values: Vec<Decimal> = takes.iter().map(|t| t.2).collect();
     sqlx::query(
-        "UPDATE valuation_layers SET remaining_qty = remaining_qty - $2,
-                remaining_value = remaining_value - $3 WHERE id = $1",
+        "WITH t AS (
+            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::numeric[], $4::numeric[])
+                AS t(id, layer_id, qty, value)),
+         u AS (
+            UPDATE valuation_layers v SET remaining_qty = v.remaining_qty - t.qty,
+                   remaining_value = v.remaining_value - t.value
+              FROM t WHERE v.id = t.layer_id)
+         INSERT INTO valuation_consumptions (id, layer_id, move_id, qty, value)
+         SELECT t.id, t.layer_id, $5, t.qty, t.value FROM t",
     )
-    .bind(layer_id)
-    .bind(qty)
-    .bind(value)
-    .execute(&mut *conn)
-    .await?;
-    sqlx::query(
-        "INSERT INTO valuation_consumptions (id, layer_id, move_id, qty, value) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(Uuid::now_v7())
-    .bind(layer_id)
+    .bind(&ids)
+    .bind(&layers)
+    .bind(&qtys)
+    .bind(&values)
     .bind(move_id)
-    .bind(qty)
-    .bind(value)
     .execute(conn)
     .await?;
     Ok(())
@@ -445,13 +558,14 @@ pub struct MovedEvent {
 }
 
 impl MovedEvent {
+    /// Records the move's `stock.moved` event in the transaction, to be chained
+    /// after commit ([`db::events::append_pending`]): moves of one tenant then
+    /// commit side by side instead of one at a time behind the chain's lock.
     pub async fn append(self, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-        let actor = self.user_id;
-        db::events::append(conn, actor, self.into_event()).await?;
-        Ok(())
+        Self::append_all(conn, vec![self]).await
     }
 
-    /// Appends the events of many moves in one statement, in order.
+    /// Records the events of many moves in one statement, in order.
     pub async fn append_all(
         conn: &mut PgConnection,
         events: Vec<MovedEvent>,
@@ -460,8 +574,7 @@ impl MovedEvent {
             .into_iter()
             .map(|e| (e.user_id, e.into_event()))
             .collect();
-        db::events::append_many(conn, batch).await?;
-        Ok(())
+        db::events::append_pending(conn, batch).await
     }
 
     fn into_event(self) -> db::events::NewEvent<'static> {
@@ -482,11 +595,8 @@ pub async fn apply_move(
     Ok(mv)
 }
 
-/// Applies one stock move and returns its event for the caller to append as
-/// the last statement before committing. Appending takes the tenant's event
-/// stream lock (the hash chain), which is then held until commit; appending
-/// last keeps that serialized section to the append and the commit, which is
-/// what bounds moves per second for one tenant.
+/// Applies one stock move and returns its event for the caller to record, so
+/// the events of several moves can be written in one statement.
 pub async fn apply_move_deferred(
     conn: &mut PgConnection,
     req: &MoveRequest,
@@ -502,6 +612,13 @@ pub async fn apply_move_in(
     req: &MoveRequest,
     cx: &mut MoveContext,
 ) -> Result<(StockMove, MovedEvent), StockError> {
+    cx.prime(
+        conn,
+        req.product_id,
+        req.from_location_id,
+        req.to_location_id,
+    )
+    .await?;
     let product = cx.product(conn, req.product_id).await?;
     let product_type: ProductType = enum_from_text(&product.product_type)?;
     let tracking: Tracking = enum_from_text(&product.tracking)?;
@@ -644,11 +761,20 @@ pub async fn apply_move_in(
         (Some(unit), plan.cost_of_goods, Some(plan))
     };
 
+    // The quants (locked above) change in the same statement as the ledger row.
+    let (quant_ids, deltas): (Vec<Uuid>, Vec<Decimal>) =
+        [(from_quant, -req.qty), (to_quant, req.qty)]
+            .into_iter()
+            .filter_map(|(q, delta)| q.map(|q| (q.id, delta)))
+            .unzip();
     let row: MoveRow = sqlx::query_as(&format!(
         "WITH m AS (
             INSERT INTO stock_moves (id, product_id, qty, from_location_id, to_location_id, lot_id,
                 unit_cost, value, valuation_method, reason, reference, user_id, device_id, client_op_id)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *),
+         q AS (
+            UPDATE quants q SET qty = q.qty + d.delta, updated_at = now()
+              FROM unnest($15::uuid[], $16::numeric[]) AS d(id, delta) WHERE q.id = d.id)
          SELECT {MOVE_COLUMNS} FROM m LEFT JOIN lots l ON l.id = m.lot_id"
     ))
     .bind(move_id)
@@ -665,6 +791,8 @@ pub async fn apply_move_in(
     .bind(req.user_id)
     .bind(&req.device_id)
     .bind(&req.client_op_id)
+    .bind(&quant_ids)
+    .bind(&deltas)
     .fetch_one(&mut *conn)
     .await?;
 
@@ -674,9 +802,12 @@ pub async fn apply_move_in(
             let mut fresh = lock_open_layers(conn, req.product_id).await?;
             write_revaluation(conn, &mut fresh, move_id).await?;
         }
-        for t in &plan.takes {
-            consume(conn, layers[t.layer].id, move_id, t.qty, t.value).await?;
-        }
+        let takes: Vec<_> = plan
+            .takes
+            .iter()
+            .map(|t| (layers[t.layer].id, t.qty, t.value))
+            .collect();
+        consume(conn, move_id, &takes).await?;
     } else if incoming && is_valued {
         let c = unit_cost.unwrap_or_default();
         sqlx::query(
@@ -697,20 +828,6 @@ pub async fn apply_move_in(
         }
     }
 
-    let (ids, deltas): (Vec<Uuid>, Vec<Decimal>) = [(from_quant, -req.qty), (to_quant, req.qty)]
-        .into_iter()
-        .filter_map(|(q, delta)| q.map(|q| (q.id, delta)))
-        .unzip();
-    if !ids.is_empty() {
-        sqlx::query(
-            "UPDATE quants q SET qty = q.qty + d.delta, updated_at = now()
-               FROM unnest($1::uuid[], $2::numeric[]) AS d(id, delta) WHERE q.id = d.id",
-        )
-        .bind(&ids)
-        .bind(&deltas)
-        .execute(&mut *conn)
-        .await?;
-    }
     let mv = row.into_move(alert)?;
     // Appended by the caller in the same transaction: the event exists exactly
     // when the move does.

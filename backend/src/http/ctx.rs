@@ -246,6 +246,7 @@ pub struct TenantTx {
     tx: Transaction<'static, Postgres>,
     pub ctx: Ctx,
     live: crate::live::LiveBus,
+    db: PgPool,
 }
 
 /// Begins a transaction with `app.tenant_id` (and optionally `app.user_id`) set for RLS.
@@ -254,15 +255,14 @@ pub async fn begin_tenant_tx(
     tenant_id: Uuid,
     user_id: Option<Uuid>,
 ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-    let mut tx = db.begin().await?;
-    sqlx::query(
-        "SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)",
-    )
-    .bind(tenant_id.to_string())
-    .bind(user_id.map(|u| u.to_string()).unwrap_or_default())
-    .execute(&mut *tx)
-    .await?;
-    Ok(tx)
+    // One round trip: BEGIN and the settings go as one simple query. The values
+    // are formatted UUIDs (hex digits and dashes), so nothing needs quoting.
+    let user = user_id.map(|u| u.to_string()).unwrap_or_default();
+    db.begin_with(format!(
+        "BEGIN; SELECT set_config('app.tenant_id', '{tenant_id}', true), \
+         set_config('app.user_id', '{user}', true)"
+    ))
+    .await
 }
 
 /// Loads a user's live state: active flag, roles, the permissions those roles grant,
@@ -366,6 +366,7 @@ impl TenantTx {
             tx,
             ctx,
             live: state.live.clone(),
+            db: state.db.clone(),
         })
     }
 
@@ -373,10 +374,25 @@ impl TenantTx {
         &mut self.tx
     }
 
-    /// Commits, then publishes the events appended in the transaction to live clients.
+    /// Commits, seals the events the transaction left pending (see
+    /// [`crate::db::events::append_pending`]), then publishes the events to live clients.
     pub async fn commit(self) -> Result<(), ApiError> {
         self.tx.commit().await?;
-        let events = crate::live::take_noted();
+        let mut events = crate::live::take_noted();
+        if crate::live::take_unsealed() {
+            // The change is committed; a failed seal is retried by the worker's
+            // sweep, so it is logged rather than turned into an error a client
+            // would retry.
+            match crate::db::events::seal_pending(&self.db, self.ctx.tenant_id).await {
+                Ok(sealed) => {
+                    events.extend(sealed.into_iter().map(|event| crate::live::LiveEvent {
+                        tenant_id: self.ctx.tenant_id,
+                        event,
+                    }))
+                }
+                Err(e) => tracing::warn!(error = %e, "sealing pending events failed"),
+            }
+        }
         if !events.is_empty() {
             self.live.publish(events).await;
         }

@@ -114,9 +114,8 @@ async fn create_move(
             e => e.into(),
         })?;
     db::reorder::after_moves(tx.conn(), Some(user), &[mv.product_id]).await?;
-    let resp = idempotency::finish(&mut tx, key.as_deref(), StatusCode::CREATED, &mv).await?;
-    // Last before commit: the event stream lock is held from here to commit.
     moved.append(tx.conn()).await?;
+    let resp = idempotency::finish(&mut tx, key.as_deref(), StatusCode::CREATED, &mv).await?;
     tx.commit().await?;
     Ok(resp)
 }

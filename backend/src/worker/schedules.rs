@@ -10,6 +10,9 @@
 //! Reorder sweep: every active reorder rule not evaluated for a day is
 //! re-evaluated ([`sweep_reorder`]), so a demand-driven rule whose window slid
 //! raises `reorder.suggested` even when nothing moved.
+//!
+//! Pending events: events a crash left unchained between a commit and its seal
+//! (see `db::events::append_pending`) are sealed.
 
 use std::time::Duration;
 
@@ -19,6 +22,9 @@ use tokio::sync::watch;
 
 /// How often the job looks for due schedules.
 pub const TICK: Duration = Duration::from_secs(60);
+/// Events pending for longer than this were left behind by a crash between a
+/// commit and its seal (a request seals its own within milliseconds).
+const STRAGGLER_AGE: Duration = Duration::from_secs(10);
 
 /// Runs every schedule due at `now`; answers how many ran.
 pub async fn run_due(db: &PgPool, now: DateTime<Utc>) -> anyhow::Result<usize> {
@@ -81,6 +87,11 @@ pub async fn run(db: PgPool, mut shutdown: watch::Receiver<bool>) {
         }
         if let Err(e) = sweep_reorder(&db, Utc::now()).await {
             tracing::warn!(error = format!("{e:#}"), "reorder sweep failed");
+        }
+        match crate::db::events::seal_stragglers(&db, STRAGGLER_AGE).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(sealed = n, "pending events sealed by the sweep"),
+            Err(e) => tracing::warn!(error = %e, "sealing pending events failed"),
         }
         tokio::select! {
             _ = tokio::time::sleep(TICK) => {}
