@@ -408,6 +408,8 @@ pub async fn seed(pool: &PgPool, tenant_id: Uuid) -> anyhow::Result<bool> {
             .await?;
     seed_in(&mut tx, admin).await?;
     tx.commit().await?;
+    // Reorder suggestions raised by the seeded stock are chained after commit.
+    db::events::seal_pending(pool, tenant_id).await?;
     Ok(true)
 }
 

@@ -72,6 +72,8 @@ pub async fn sweep_reorder(db: &PgPool, now: DateTime<Utc>) -> anyhow::Result<(u
         };
         let n = crate::db::reorder::sweep(&mut tx, &rules, now).await?;
         tx.commit().await?;
+        // `reorder.suggested` is chained after commit (db::events::append_pending).
+        crate::db::events::seal_pending(db, tenant).await?;
         tracing::info!(%tenant, rules = rules.len(), raised = n, "reorder rules re-evaluated");
         swept += rules.len();
         raised += n;
