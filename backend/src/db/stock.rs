@@ -774,7 +774,8 @@ pub async fn apply_move_in(
             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *),
          q AS (
             UPDATE quants q SET qty = q.qty + d.delta, updated_at = now()
-              FROM unnest($15::uuid[], $16::numeric[]) AS d(id, delta) WHERE q.id = d.id)
+              FROM unnest($15::uuid[], $16::numeric[]) AS d(id, delta)
+             WHERE q.id = d.id AND q.id = ANY($15))
          SELECT {MOVE_COLUMNS} FROM m LEFT JOIN lots l ON l.id = m.lot_id"
     ))
     .bind(move_id)
