@@ -105,6 +105,40 @@ pub async fn append(
     Ok(event)
 }
 
+/// New events as one array per column, for the `unnest` of a batch insert; each
+/// event gets its id here.
+struct Columns {
+    ids: Vec<Uuid>,
+    kinds: Vec<String>,
+    actors: Vec<Option<Uuid>>,
+    subject_types: Vec<Option<String>>,
+    subject_ids: Vec<Option<Uuid>>,
+    data: Vec<serde_json::Value>,
+}
+
+impl Columns {
+    fn of(events: Vec<(Option<Uuid>, NewEvent<'_>)>) -> Self {
+        let n = events.len();
+        let mut c = Columns {
+            ids: Vec::with_capacity(n),
+            kinds: Vec::with_capacity(n),
+            actors: Vec::with_capacity(n),
+            subject_types: Vec::with_capacity(n),
+            subject_ids: Vec::with_capacity(n),
+            data: Vec::with_capacity(n),
+        };
+        for (actor, ev) in events {
+            c.ids.push(Uuid::now_v7());
+            c.kinds.push(ev.kind.to_owned());
+            c.actors.push(actor);
+            c.subject_types.push(ev.subject_type.map(str::to_owned));
+            c.subject_ids.push(ev.subject_id);
+            c.data.push(ev.data);
+        }
+        c
+    }
+}
+
 /// Appends events for the connection's tenant in one statement, in the order
 /// given, each with its own actor; the chain is the same as appending them one
 /// by one.
@@ -121,25 +155,7 @@ pub async fn append_many(
         #[sqlx(flatten)]
         row: EventRow,
     }
-    let n = events.len();
-    let (mut ids, mut kinds, mut actors) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let (mut subject_types, mut subject_ids, mut data) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    for (actor, ev) in events {
-        ids.push(Uuid::now_v7());
-        kinds.push(ev.kind.to_owned());
-        actors.push(actor);
-        subject_types.push(ev.subject_type.map(str::to_owned));
-        subject_ids.push(ev.subject_id);
-        data.push(ev.data);
-    }
+    let c = Columns::of(events);
     let cols = COLUMNS
         .split(", ")
         .map(|c| format!("e.{c}"))
@@ -154,12 +170,12 @@ pub async fn append_many(
           CROSS JOIN LATERAL append_event(u.id, u.kind, u.actor, $7, u.subject_type, u.subject_id, u.data) e
           ORDER BY u.ord"
     ))
-    .bind(&ids)
-    .bind(&kinds)
-    .bind(&actors)
-    .bind(&subject_types)
-    .bind(&subject_ids)
-    .bind(&data)
+    .bind(&c.ids)
+    .bind(&c.kinds)
+    .bind(&c.actors)
+    .bind(&c.subject_types)
+    .bind(&c.subject_ids)
+    .bind(&c.data)
     .bind(request_id::current())
     .fetch_all(conn)
     .await?;
@@ -186,25 +202,7 @@ pub async fn append_pending(
     if events.is_empty() {
         return Ok(());
     }
-    let n = events.len();
-    let (mut ids, mut kinds, mut actors) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let (mut subject_types, mut subject_ids, mut data) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    for (actor, ev) in events {
-        ids.push(Uuid::now_v7());
-        kinds.push(ev.kind.to_owned());
-        actors.push(actor);
-        subject_types.push(ev.subject_type.map(str::to_owned));
-        subject_ids.push(ev.subject_id);
-        data.push(ev.data);
-    }
+    let c = Columns::of(events);
     // `WITH ORDINALITY` + ORDER BY: the identity values, and so the chain order,
     // follow the input order.
     sqlx::query(
@@ -214,12 +212,12 @@ pub async fn append_pending(
                 WITH ORDINALITY AS u(id, kind, actor, subject_type, subject_id, data, ord)
           ORDER BY u.ord",
     )
-    .bind(&ids)
-    .bind(&kinds)
-    .bind(&actors)
-    .bind(&subject_types)
-    .bind(&subject_ids)
-    .bind(&data)
+    .bind(&c.ids)
+    .bind(&c.kinds)
+    .bind(&c.actors)
+    .bind(&c.subject_types)
+    .bind(&c.subject_ids)
+    .bind(&c.data)
     .bind(request_id::current())
     .execute(conn)
     .await?;
