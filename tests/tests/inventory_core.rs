@@ -465,6 +465,101 @@ async fn two_clients_taking_the_last_units_cannot_both_succeed() {
     assert_no_drift(&app, &t).await;
 }
 
+/// Concurrent moves each get the answer they would have had alone: a refused
+/// move fails only itself, a repeated key makes one ledger row, a bad body is
+/// its own 422.
+#[tokio::test]
+async fn concurrent_moves_are_answered_as_if_alone() {
+    let app = TestApp::spawn().await.unwrap();
+    let f = setup(&app, "inv-batch").await;
+    let t = f.token.clone();
+    let (p, q) = (
+        product(
+            &app,
+            &t,
+            json!({"sku": "BAT-1", "name": "Batched 1", "cost": "2"}),
+        )
+        .await,
+        product(
+            &app,
+            &t,
+            json!({"sku": "BAT-2", "name": "Batched 2", "cost": "3"}),
+        )
+        .await,
+    );
+    for id in [&p, &q] {
+        let r = mv(&app, &t, json!({"product_id": id, "qty": "100", "from_location_id": f.supplier, "to_location_id": f.bin_a})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    }
+    let post = |body: Value, key: Option<String>| {
+        let (client, url, token) = (
+            app.client.clone(),
+            app.url("/api/v1/stock/moves"),
+            t.clone(),
+        );
+        tokio::spawn(async move {
+            let mut req = client.post(url).bearer_auth(token).json(&body);
+            if let Some(k) = key {
+                req = req.header("Idempotency-Key", k);
+            }
+            let r = req.send().await.unwrap();
+            let status = r.status();
+            (status, r.json::<Value>().await.unwrap_or(Value::Null))
+        })
+    };
+    for round in 0..5 {
+        let mut plain = Vec::new();
+        for i in 0..12 {
+            let id = if i % 2 == 0 { &p } else { &q };
+            plain.push(post(
+                json!({"product_id": id, "qty": "1", "from_location_id": f.bin_a, "to_location_id": f.customer}),
+                Some(format!("batch-{round}-{i}")),
+            ));
+        }
+        let too_much = post(
+            json!({"product_id": p, "qty": "1000", "from_location_id": f.bin_a, "to_location_id": f.customer}),
+            None,
+        );
+        let same_key: Vec<_> = (0..4)
+            .map(|_| {
+                post(
+                    json!({"product_id": q, "qty": "2", "from_location_id": f.bin_a, "to_location_id": f.bin_b}),
+                    Some(format!("batch-{round}-same")),
+                )
+            })
+            .collect();
+        let bad = post(json!({"qty": "1", "from_location_id": f.bin_a}), None);
+        for h in plain {
+            let (status, body) = h.await.unwrap();
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+        let (status, body) = too_much.await.unwrap();
+        assert_eq!(status, StatusCode::CONFLICT, "{body}");
+        assert_eq!(body["error"]["code"], "insufficient_stock", "{body}");
+        let mut ids = std::collections::HashSet::new();
+        for h in same_key {
+            let (status, body) = h.await.unwrap();
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            ids.insert(body["id"].as_str().unwrap().to_owned());
+        }
+        assert_eq!(ids.len(), 1, "one key, one move: {ids:?}");
+        let (status, body) = bad.await.unwrap();
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    }
+    // Per round: 6 units of each product to the customer, 2 of q to bin B.
+    assert_eq!(
+        on_hand(&app, &t, &p, &f.bin_a).await,
+        Decimal::from(100 - 5 * 6)
+    );
+    assert_eq!(
+        on_hand(&app, &t, &q, &f.bin_a).await,
+        Decimal::from(100 - 5 * 8)
+    );
+    assert_eq!(on_hand(&app, &t, &q, &f.bin_b).await, Decimal::from(5 * 2));
+    let check = assert_no_drift(&app, &t).await;
+    assert_eq!(check["moves"], 2 + 5 * (12 + 1));
+}
+
 #[tokio::test]
 async fn a_thousand_replays_of_one_idempotent_move_make_one_ledger_row() {
     let app = TestApp::spawn().await.unwrap();

@@ -473,6 +473,9 @@ async fn consume(
     let layers: Vec<Uuid> = takes.iter().map(|t| t.0).collect();
     let qtys: Vec<Decimal> = takes.iter().map(|t| t.1).collect();
     let values: Vec<Decimal> = takes.iter().map(|t| t.2).collect();
+    // `v.id = ANY($2)` makes the layers' primary key usable whatever the
+    // statistics: without it a fresh database's generic plan hash-joined the
+    // takes against a sequential scan of every layer of the tenant.
     sqlx::query(
         "WITH t AS (
             SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::numeric[], $4::numeric[])
@@ -480,7 +483,7 @@ async fn consume(
          u AS (
             UPDATE valuation_layers v SET remaining_qty = v.remaining_qty - t.qty,
                    remaining_value = v.remaining_value - t.value
-              FROM t WHERE v.id = t.layer_id)
+              FROM t WHERE v.id = t.layer_id AND v.id = ANY($2))
          INSERT INTO valuation_consumptions (id, layer_id, move_id, qty, value)
          SELECT t.id, t.layer_id, $5, t.qty, t.value FROM t",
     )

@@ -226,6 +226,9 @@ async fn main() -> anyhow::Result<()> {
         .await;
         products.push(id);
     }
+    // Statistics, as autovacuum keeps them on a live database (and as
+    // `pgbench -i` gives its own tables below).
+    sqlx::query("ANALYZE").execute(&app.db.owner).await?;
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .unwrap_or_default()
         .lines()
