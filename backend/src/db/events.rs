@@ -105,6 +105,26 @@ pub async fn append(
     Ok(event)
 }
 
+/// The batch's rows, from the arrays bound by [`bind_columns!`] ($1–$6; $7 is
+/// the request id), in input order (`u.ord`).
+const UNNEST_COLUMNS: &str =
+    "unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::uuid[], $6::jsonb[])
+                WITH ORDINALITY AS u(id, kind, actor, subject_type, subject_id, data, ord)";
+
+/// Binds a [`Columns`] and the request id as $1–$7 of [`UNNEST_COLUMNS`].
+macro_rules! bind_columns {
+    ($query:expr, $c:expr) => {
+        $query
+            .bind(&$c.ids)
+            .bind(&$c.kinds)
+            .bind(&$c.actors)
+            .bind(&$c.subject_types)
+            .bind(&$c.subject_ids)
+            .bind(&$c.data)
+            .bind(request_id::current())
+    };
+}
+
 /// New events as one array per column, for the `unnest` of a batch insert; each
 /// event gets its id here.
 struct Columns {
@@ -163,22 +183,15 @@ pub async fn append_many(
         .join(", ");
     // A lateral call per input row, in the input's order: each call chains onto
     // the one before it exactly as separate `append` calls would.
-    let rows: Vec<Appended> = sqlx::query_as(&format!(
+    let sql = format!(
         "SELECT e.tenant_id, {cols}
-           FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::uuid[], $6::jsonb[])
-                WITH ORDINALITY AS u(id, kind, actor, subject_type, subject_id, data, ord)
+           FROM {UNNEST_COLUMNS}
           CROSS JOIN LATERAL append_event(u.id, u.kind, u.actor, $7, u.subject_type, u.subject_id, u.data) e
           ORDER BY u.ord"
-    ))
-    .bind(&c.ids)
-    .bind(&c.kinds)
-    .bind(&c.actors)
-    .bind(&c.subject_types)
-    .bind(&c.subject_ids)
-    .bind(&c.data)
-    .bind(request_id::current())
-    .fetch_all(conn)
-    .await?;
+    );
+    let rows: Vec<Appended> = bind_columns!(sqlx::query_as(&sql), c)
+        .fetch_all(conn)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|a| {
@@ -205,22 +218,13 @@ pub async fn append_pending(
     let c = Columns::of(events);
     // `WITH ORDINALITY` + ORDER BY: the identity values, and so the chain order,
     // follow the input order.
-    sqlx::query(
+    let sql = format!(
         "INSERT INTO event_pending (id, kind, actor_user_id, request_id, subject_type, subject_id, data)
          SELECT u.id, u.kind, u.actor, $7, u.subject_type, u.subject_id, u.data
-           FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::uuid[], $6::jsonb[])
-                WITH ORDINALITY AS u(id, kind, actor, subject_type, subject_id, data, ord)
-          ORDER BY u.ord",
-    )
-    .bind(&c.ids)
-    .bind(&c.kinds)
-    .bind(&c.actors)
-    .bind(&c.subject_types)
-    .bind(&c.subject_ids)
-    .bind(&c.data)
-    .bind(request_id::current())
-    .execute(conn)
-    .await?;
+           FROM {UNNEST_COLUMNS}
+          ORDER BY u.ord"
+    );
+    bind_columns!(sqlx::query(&sql), c).execute(conn).await?;
     crate::live::note_unsealed();
     Ok(())
 }

@@ -199,20 +199,8 @@ impl MoveContext {
                 },
             );
         }
-        self.policy = Some(
-            r.tenant_policy
-                .as_deref()
-                .map(enum_from_text)
-                .transpose()?
-                .unwrap_or(NegativeStockPolicy::Forbid),
-        );
-        self.method = Some(
-            r.method
-                .as_deref()
-                .map(enum_from_text)
-                .transpose()?
-                .unwrap_or(ValuationMethod::Fifo),
-        );
+        self.policy = Some(policy_or_default(r.tenant_policy.as_deref())?);
+        self.method = Some(method_or_default(r.method.as_deref())?);
         Ok(())
     }
 
@@ -305,10 +293,14 @@ pub async fn tenant_policy(conn: &mut PgConnection) -> Result<NegativeStockPolic
         sqlx::query_scalar("SELECT negative_stock_policy FROM inventory_settings")
             .fetch_optional(&mut *conn)
             .await?;
-    p.as_deref()
-        .map(enum_from_text)
-        .transpose()
-        .map(|p| p.unwrap_or(NegativeStockPolicy::Forbid))
+    policy_or_default(p.as_deref())
+}
+
+/// A stored negative-stock policy, or the default (forbid) when none is set.
+fn policy_or_default(p: Option<&str>) -> Result<NegativeStockPolicy, sqlx::Error> {
+    Ok(p.map(enum_from_text)
+        .transpose()?
+        .unwrap_or(NegativeStockPolicy::Forbid))
 }
 
 /// The valuation method in force at `at` (default FIFO).
@@ -323,10 +315,14 @@ pub async fn method_at(
     .bind(at)
     .fetch_optional(&mut *conn)
     .await?;
-    m.as_deref()
-        .map(enum_from_text)
-        .transpose()
-        .map(|m| m.unwrap_or(ValuationMethod::Fifo))
+    method_or_default(m.as_deref())
+}
+
+/// A stored valuation method, or the default (FIFO) when none is set.
+fn method_or_default(m: Option<&str>) -> Result<ValuationMethod, sqlx::Error> {
+    Ok(m.map(enum_from_text)
+        .transpose()?
+        .unwrap_or(ValuationMethod::Fifo))
 }
 
 /// Finds a lot by code, creating it when `may_create` (receipts).
