@@ -25,6 +25,8 @@ pub struct AppState {
     pub email: Arc<dyn EmailSender>,
     /// Committed events for WebSocket clients (through Redis pub/sub when configured).
     pub live: LiveBus,
+    /// Joins concurrent post-commit seals of the event chain.
+    pub sealer: Arc<crate::db::events::SealGate>,
 }
 
 /// Why start-up could not reach a dependency, phrased for the person starting it.
@@ -158,6 +160,7 @@ impl AppState {
         };
         Self {
             live,
+            sealer: Arc::default(),
             settings: Arc::new(settings),
             db,
             redis,

@@ -57,7 +57,16 @@ struct Loaded {
     encoding: EncodingKey,
     verify: HashMap<String, VerifyKey>,
     loaded_at: Instant,
+    /// Tokens whose signature, issuer and audience checked out with these keys:
+    /// `"{audience} {token}"` → (claims, exp). A client sends the same access
+    /// token with every request, so the Ed25519 check runs once per token. The
+    /// expiry is still checked on every use; a reload (which may drop a key)
+    /// starts an empty cache.
+    verified: std::sync::Mutex<HashMap<String, (serde_json::Value, u64)>>,
 }
+
+/// Verified tokens kept per key set; past this the cache starts over.
+const VERIFIED_CAPACITY: usize = 10_000;
 
 /// A public key as a JSON Web Key, for `/api/v1/auth/jwks`.
 #[derive(Debug, Clone, Serialize)]
@@ -232,6 +241,7 @@ impl Keyring {
             encoding: EncodingKey::from_ed_der(&pkcs8),
             verify,
             loaded_at: Instant::now(),
+            verified: std::sync::Mutex::default(),
         });
         Ok(())
     }
@@ -307,21 +317,48 @@ impl Keyring {
             }
         }
         let guard = self.state.read().await;
-        let key = guard
-            .as_ref()
-            .and_then(|s| s.verify.get(&kid))
-            .ok_or(TokenError::Invalid)?;
-        let mut validation = Validation::new(Algorithm::EdDSA);
-        validation.set_issuer(&[&self.issuer]);
-        validation.set_audience(&[audience]);
-        validation.leeway = 0;
-        validation.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
-        jsonwebtoken::decode::<T>(token, &key.decoding, &validation)
-            .map(|d| d.claims)
-            .map_err(|e| match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature => TokenError::Expired,
-                _ => TokenError::Invalid,
-            })
+        let loaded = guard.as_ref().ok_or(TokenError::Invalid)?;
+        let key = loaded.verify.get(&kid).ok_or(TokenError::Invalid)?;
+        let cache_key = format!("{audience} {token}");
+        let hit = loaded
+            .verified
+            .lock()
+            .expect("token cache poisoned")
+            .get(&cache_key)
+            .cloned();
+        let claims = match hit {
+            Some((claims, exp)) => {
+                // As jsonwebtoken checks it, with no leeway.
+                if exp < jsonwebtoken::get_current_timestamp() {
+                    return Err(TokenError::Expired);
+                }
+                claims
+            }
+            None => {
+                let mut validation = Validation::new(Algorithm::EdDSA);
+                validation.set_issuer(&[&self.issuer]);
+                validation.set_audience(&[audience]);
+                validation.leeway = 0;
+                validation.set_required_spec_claims(&["exp", "iss", "sub", "aud"]);
+                let claims =
+                    jsonwebtoken::decode::<serde_json::Value>(token, &key.decoding, &validation)
+                        .map(|d| d.claims)
+                        .map_err(|e| match e.kind() {
+                            jsonwebtoken::errors::ErrorKind::ExpiredSignature => {
+                                TokenError::Expired
+                            }
+                            _ => TokenError::Invalid,
+                        })?;
+                let exp = claims["exp"].as_u64().ok_or(TokenError::Invalid)?;
+                let mut cache = loaded.verified.lock().expect("token cache poisoned");
+                if cache.len() >= VERIFIED_CAPACITY {
+                    cache.clear();
+                }
+                cache.insert(cache_key, (claims.clone(), exp));
+                claims
+            }
+        };
+        serde_json::from_value(claims).map_err(|_| TokenError::Invalid)
     }
 
     /// The public keys that currently verify, as a JWK set.

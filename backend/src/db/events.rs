@@ -244,6 +244,55 @@ pub async fn seal_pending(
     Ok(rows.into_iter().map(Into::into).collect())
 }
 
+/// Joins the post-commit seals of one process into rounds, per tenant: a
+/// request whose commit is covered by a round that started after it waits for
+/// that round instead of running its own. Only one sealer per tenant then
+/// reaches the database at a time; the others cost no round trip. (Sealers in
+/// other processes still queue on the database's advisory lock.)
+#[derive(Default)]
+pub struct SealGate {
+    tenants: std::sync::Mutex<std::collections::HashMap<Uuid, std::sync::Arc<TenantSeals>>>,
+}
+
+#[derive(Default)]
+struct TenantSeals {
+    /// Tickets taken: one per committed transaction that left events pending.
+    taken: std::sync::atomic::AtomicU64,
+    /// The highest ticket whose events a finished round sealed.
+    sealed: tokio::sync::Mutex<u64>,
+}
+
+impl SealGate {
+    /// Seals the tenant's pending events, or waits for a round that does. Call
+    /// after the commit that wrote them. Returns the events this call sealed
+    /// (empty when another round took them; that round's caller publishes them).
+    pub async fn seal(
+        &self,
+        db: &sqlx::PgPool,
+        tenant_id: Uuid,
+    ) -> Result<Vec<Event>, sqlx::Error> {
+        use std::sync::atomic::Ordering;
+        let seals = self
+            .tenants
+            .lock()
+            .expect("seal gate poisoned")
+            .entry(tenant_id)
+            .or_default()
+            .clone();
+        // Taken after the commit: a round that starts later sees its events.
+        let ticket = seals.taken.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut sealed = seals.sealed.lock().await;
+        if *sealed >= ticket {
+            return Ok(Vec::new());
+        }
+        // Every ticket taken so far belongs to a committed transaction.
+        let upto = seals.taken.load(Ordering::SeqCst);
+        let events = seal_pending(db, tenant_id).await?;
+        *sealed = upto;
+        Ok(events)
+    }
+}
+
 /// The worker's sweep: seals events left pending for longer than `older_than`
 /// (a crash between a commit and its seal). Returns how many were sealed.
 pub async fn seal_stragglers(

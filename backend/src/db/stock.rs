@@ -78,6 +78,8 @@ struct ProductInfo {
     archived: bool,
     /// A variant template: its variants hold the stock.
     is_template: bool,
+    /// Whether an active reorder rule watches the product (as of reading).
+    reorder_rule: bool,
 }
 
 #[derive(sqlx::FromRow, Clone)]
@@ -134,6 +136,7 @@ impl MoveContext {
             cost: Option<Decimal>,
             archived: Option<bool>,
             is_template: Option<bool>,
+            reorder_rule: Option<bool>,
             tenant_policy: Option<String>,
             method: Option<String>,
             loc_ids: Vec<Uuid>,
@@ -144,6 +147,8 @@ impl MoveContext {
         let r: Primed = sqlx::query_as(
             "SELECT p.product_type, p.tracking, p.cost, p.archived,
                     p.variant_attributes <> '[]'::jsonb AS is_template,
+                    EXISTS (SELECT 1 FROM reorder_rules r WHERE r.active AND r.product_id = p.id)
+                        AS reorder_rule,
                     (SELECT negative_stock_policy FROM inventory_settings) AS tenant_policy,
                     (SELECT method FROM valuation_methods WHERE effective_from <= $3
                       ORDER BY effective_from DESC, created_at DESC LIMIT 1) AS method,
@@ -164,12 +169,20 @@ impl MoveContext {
         .bind(Utc::now())
         .fetch_one(&mut *conn)
         .await?;
-        if let (Some(product_type), Some(tracking), Some(cost), Some(archived), Some(is_template)) = (
+        if let (
+            Some(product_type),
+            Some(tracking),
+            Some(cost),
+            Some(archived),
+            Some(is_template),
+            Some(reorder_rule),
+        ) = (
             r.product_type,
             r.tracking,
             r.cost,
             r.archived,
             r.is_template,
+            r.reorder_rule,
         ) {
             self.products.insert(
                 product,
@@ -179,6 +192,7 @@ impl MoveContext {
                     cost,
                     archived,
                     is_template,
+                    reorder_rule,
                 },
             );
         }
@@ -213,9 +227,11 @@ impl MoveContext {
             return Ok(p.clone());
         }
         let p: ProductInfo = sqlx::query_as(
-            "SELECT product_type, tracking, cost, archived,
-                        variant_attributes <> '[]'::jsonb AS is_template
-                   FROM products WHERE id = $1",
+            "SELECT p.product_type, p.tracking, p.cost, p.archived,
+                    p.variant_attributes <> '[]'::jsonb AS is_template,
+                    EXISTS (SELECT 1 FROM reorder_rules r WHERE r.active AND r.product_id = p.id)
+                        AS reorder_rule
+               FROM products p WHERE p.id = $1",
         )
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -268,6 +284,12 @@ impl MoveContext {
         let p = tenant_policy(conn).await?;
         self.policy = Some(p);
         Ok(p)
+    }
+
+    /// Whether a reorder rule may watch `product`, as read with it: a move of
+    /// a product without one needs no re-evaluation (unknown products: yes).
+    pub fn reorder_rule(&self, product: Uuid) -> bool {
+        self.products.get(&product).is_none_or(|p| p.reorder_rule)
     }
 
     /// The method in force when the transaction first needed it.
@@ -372,17 +394,85 @@ struct LockedQuant {
 }
 
 /// Ensures quants exist for (product, lot) at `locations` and locks them in
-/// location-id order. The insert takes no lock on rows that exist already, so a
-/// move never waits for another's new quant while holding a lock of its own.
-async fn lock_quants(
+/// location-id order, then, with `layers`, locks the product's open valuation
+/// layers (oldest first) as [`lock_open_layers`] does. The insert takes no lock
+/// on rows that exist already, so a move never waits for another's new quant
+/// while holding a lock of its own.
+async fn lock_stock(
     conn: &mut PgConnection,
     product_id: Uuid,
     lot_id: Option<Uuid>,
     locations: &[Uuid],
-) -> Result<Vec<LockedQuant>, sqlx::Error> {
+    layers: bool,
+) -> Result<(Vec<LockedQuant>, Vec<LayerRow>), sqlx::Error> {
     let mut sorted = locations.to_vec();
     sorted.sort();
     sorted.dedup();
+    let select = "SELECT id, location_id, qty FROM quants
+          WHERE product_id = $1 AND location_id = ANY($2) AND lot_id IS NOT DISTINCT FROM $3";
+    // Usually every quant exists: lock them, and the layers after them, in one
+    // round trip. The count (an init plan, run before any row is locked) makes
+    // the statement lock nothing when a quant is missing, so the insert below
+    // never waits while holding a lock; the layers' guard reads `q`, so the
+    // quants are locked first.
+    #[derive(sqlx::FromRow)]
+    struct Locked {
+        id: Uuid,
+        location_id: Option<Uuid>,
+        qty: Option<Decimal>,
+        seq: Option<i64>,
+        remaining_qty: Option<Decimal>,
+        remaining_value: Option<Decimal>,
+        unit_cost: Option<Decimal>,
+    }
+    let rows: Vec<Locked> = sqlx::query_as(&format!(
+        "WITH q AS (
+            {select} AND (SELECT count(*) FROM quants
+                           WHERE product_id = $1 AND location_id = ANY($2)
+                             AND lot_id IS NOT DISTINCT FROM $3) = cardinality($2)
+             ORDER BY location_id FOR UPDATE),
+         l AS (
+            SELECT id, seq, remaining_qty, remaining_value, unit_cost FROM valuation_layers
+             WHERE $4 AND product_id = $1 AND remaining_qty > 0
+               AND (SELECT count(*) FROM q) = cardinality($2)
+             ORDER BY seq FOR UPDATE)
+         SELECT id, location_id, qty, NULL::bigint AS seq, NULL::numeric AS remaining_qty,
+                NULL::numeric AS remaining_value, NULL::numeric AS unit_cost FROM q
+         UNION ALL
+         SELECT id, NULL, NULL, seq, remaining_qty, remaining_value, unit_cost FROM l"
+    ))
+    .bind(product_id)
+    .bind(&sorted)
+    .bind(lot_id)
+    .bind(layers)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut held = Vec::new();
+    let mut open = Vec::new();
+    for r in rows {
+        match (r.location_id, r.qty, r.seq) {
+            (Some(location_id), Some(qty), _) => held.push(LockedQuant {
+                id: r.id,
+                location_id,
+                qty,
+            }),
+            (_, _, Some(seq)) => open.push((
+                seq,
+                LayerRow {
+                    id: r.id,
+                    remaining_qty: r.remaining_qty.unwrap_or_default(),
+                    remaining_value: r.remaining_value.unwrap_or_default(),
+                    unit_cost: r.unit_cost.unwrap_or_default(),
+                },
+            )),
+            _ => {}
+        }
+    }
+    if held.len() == sorted.len() {
+        held.sort_by_key(|q| q.location_id);
+        open.sort_by_key(|(seq, _)| *seq);
+        return Ok((held, open.into_iter().map(|(_, l)| l).collect()));
+    }
     let ids: Vec<Uuid> = sorted.iter().map(|_| Uuid::now_v7()).collect();
     sqlx::query(
         "INSERT INTO quants (id, product_id, location_id, lot_id)
@@ -395,16 +485,18 @@ async fn lock_quants(
     .bind(lot_id)
     .execute(&mut *conn)
     .await?;
-    sqlx::query_as(
-        "SELECT id, location_id, qty FROM quants
-          WHERE product_id = $1 AND location_id = ANY($2) AND lot_id IS NOT DISTINCT FROM $3
-          ORDER BY location_id FOR UPDATE",
-    )
-    .bind(product_id)
-    .bind(&sorted)
-    .bind(lot_id)
-    .fetch_all(conn)
-    .await
+    let held = sqlx::query_as(&format!("{select} ORDER BY location_id FOR UPDATE"))
+        .bind(product_id)
+        .bind(&sorted)
+        .bind(lot_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    let open = if layers {
+        lock_open_layers(conn, product_id).await?
+    } else {
+        Vec::new()
+    };
+    Ok((held, open))
 }
 
 #[derive(sqlx::FromRow)]
@@ -455,6 +547,17 @@ async fn write_revaluation(
     consume(conn, move_id, &takes).await
 }
 
+/// Binds a [`TakeColumns`] as the next four parameters.
+macro_rules! bind_takes {
+    ($query:expr, $t:expr) => {
+        $query
+            .bind(&$t.ids)
+            .bind(&$t.layers)
+            .bind(&$t.qtys)
+            .bind(&$t.values)
+    };
+}
+
 /// Takes `(layer, qty, value)` from valuation layers for a move and records
 /// each take as a consumption, in one statement.
 async fn consume(
@@ -465,32 +568,54 @@ async fn consume(
     if takes.is_empty() {
         return Ok(());
     }
-    let ids: Vec<Uuid> = takes.iter().map(|_| Uuid::now_v7()).collect();
-    let layers: Vec<Uuid> = takes.iter().map(|t| t.0).collect();
-    let qtys: Vec<Decimal> = takes.iter().map(|t| t.1).collect();
-    let values: Vec<Decimal> = takes.iter().map(|t| t.2).collect();
-    // `v.id = ANY($2)` makes the layers' primary key usable whatever the
+    let q = format!("WITH {} SELECT 1", take_ctes(1, 5));
+    let t = TakeColumns::of(takes);
+    bind_takes!(sqlx::query(&q), t)
+        .bind(move_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The CTEs of [`consume`]: the takes bound by [`bind_takes`] as
+/// `$first`–`$first+3` and the move's id as `$move_param`.
+fn take_ctes(first: usize, move_param: usize) -> String {
+    let (ids, layers, qtys, values) = (first, first + 1, first + 2, first + 3);
+    // `v.id = ANY(..)` makes the layers' primary key usable whatever the
     // statistics: without it a fresh database's generic plan hash-joined the
     // takes against a sequential scan of every layer of the tenant.
-    sqlx::query(
-        "WITH t AS (
-            SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::numeric[], $4::numeric[])
+    format!(
+        "t AS (
+            SELECT * FROM unnest(${ids}::uuid[], ${layers}::uuid[], ${qtys}::numeric[], ${values}::numeric[])
                 AS t(id, layer_id, qty, value)),
          u AS (
             UPDATE valuation_layers v SET remaining_qty = v.remaining_qty - t.qty,
                    remaining_value = v.remaining_value - t.value
-              FROM t WHERE v.id = t.layer_id AND v.id = ANY($2))
-         INSERT INTO valuation_consumptions (id, layer_id, move_id, qty, value)
-         SELECT t.id, t.layer_id, $5, t.qty, t.value FROM t",
+              FROM t WHERE v.id = t.layer_id AND v.id = ANY(${layers})),
+         c AS (
+            INSERT INTO valuation_consumptions (id, layer_id, move_id, qty, value)
+            SELECT t.id, t.layer_id, ${move_param}, t.qty, t.value FROM t)"
     )
-    .bind(&ids)
-    .bind(&layers)
-    .bind(&qtys)
-    .bind(&values)
-    .bind(move_id)
-    .execute(conn)
-    .await?;
-    Ok(())
+}
+
+/// Takes as the four arrays of [`take_ctes`], each take with a new
+/// consumption id.
+struct TakeColumns {
+    ids: Vec<Uuid>,
+    layers: Vec<Uuid>,
+    qtys: Vec<Decimal>,
+    values: Vec<Decimal>,
+}
+
+impl TakeColumns {
+    fn of(takes: &[(Uuid, Decimal, Decimal)]) -> Self {
+        Self {
+            ids: takes.iter().map(|_| Uuid::now_v7()).collect(),
+            layers: takes.iter().map(|t| t.0).collect(),
+            qtys: takes.iter().map(|t| t.1).collect(),
+            values: takes.iter().map(|t| t.2).collect(),
+        }
+    }
 }
 
 const MOVE_COLUMNS: &str = "m.id, m.seq, m.product_id, m.qty, m.from_location_id, m.to_location_id,
@@ -683,7 +808,9 @@ pub async fn apply_move_in(
         .filter(|(_, k)| valued(*k))
         .map(|(l, _)| l.id)
         .collect();
-    let quants = lock_quants(conn, req.product_id, lot_id, &held).await?;
+    let is_valued = product_type == ProductType::Stocked && (incoming || outgoing);
+    let (quants, open_layers) =
+        lock_stock(conn, req.product_id, lot_id, &held, is_valued && !incoming).await?;
     let quant_at = |loc: Uuid| quants.iter().find(|q| q.location_id == loc);
     let from_quant = quant_at(from.id);
     let to_quant = quant_at(to.id);
@@ -725,7 +852,6 @@ pub async fn apply_move_in(
     }
 
     let move_id = Uuid::now_v7();
-    let is_valued = product_type == ProductType::Stocked && (incoming || outgoing);
     let method = if is_valued {
         Some(cx.method(conn).await?)
     } else {
@@ -738,7 +864,7 @@ pub async fn apply_move_in(
         let c = req.unit_cost.unwrap_or(product.cost);
         (Some(c), valuation::round(req.qty * c), None)
     } else {
-        layers = lock_open_layers(conn, req.product_id).await?;
+        layers = open_layers;
         if method == Some(ValuationMethod::Wac) {
             revalue_in_memory(&mut layers);
         }
@@ -760,72 +886,79 @@ pub async fn apply_move_in(
         (Some(unit), plan.cost_of_goods, Some(plan))
     };
 
-    // The quants (locked above) change in the same statement as the ledger row.
+    // The quants (locked above), the layers a FIFO/LIFO issue takes from and
+    // the layer a receipt opens change in the same statement as the ledger row.
+    // WAC re-averages the open layers first, so its takes follow the statement.
     let (quant_ids, deltas): (Vec<Uuid>, Vec<Decimal>) =
         [(from_quant, -req.qty), (to_quant, req.qty)]
             .into_iter()
             .filter_map(|(q, delta)| q.map(|q| (q.id, delta)))
             .unzip();
-    let row: MoveRow = sqlx::query_as(&format!(
-        "WITH m AS (
-            INSERT INTO stock_moves (id, product_id, qty, from_location_id, to_location_id, lot_id,
-                unit_cost, value, valuation_method, reason, reference, user_id, device_id, client_op_id)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *),
-         q AS (
-            UPDATE quants q SET qty = q.qty + d.delta, updated_at = now()
-              FROM unnest($15::uuid[], $16::numeric[]) AS d(id, delta)
-             WHERE q.id = d.id AND q.id = ANY($15))
-         SELECT {MOVE_COLUMNS} FROM m LEFT JOIN lots l ON l.id = m.lot_id"
-    ))
-    .bind(move_id)
-    .bind(req.product_id)
-    .bind(req.qty)
-    .bind(from.id)
-    .bind(to.id)
-    .bind(lot_id)
-    .bind(unit_cost)
-    .bind(value)
-    .bind(method.as_ref().map(enum_text))
-    .bind(&req.reason)
-    .bind(&req.reference)
-    .bind(req.user_id)
-    .bind(&req.device_id)
-    .bind(&req.client_op_id)
-    .bind(&quant_ids)
-    .bind(&deltas)
+    let wac = method == Some(ValuationMethod::Wac);
+    let takes: Vec<(Uuid, Decimal, Decimal)> = plan
+        .as_ref()
+        .map(|p| {
+            p.takes
+                .iter()
+                .map(|t| (layers[t.layer].id, t.qty, t.value))
+                .collect()
+        })
+        .unwrap_or_default();
+    let (takes_now, takes_after) = if wac {
+        (Vec::new(), takes)
+    } else {
+        (takes, Vec::new())
+    };
+    let new_layer = (incoming && is_valued).then(Uuid::now_v7);
+    let take_now = TakeColumns::of(&takes_now);
+    let row: MoveRow = bind_takes!(
+        sqlx::query_as(&format!(
+            "WITH m AS (
+                INSERT INTO stock_moves (id, product_id, qty, from_location_id, to_location_id, lot_id,
+                    unit_cost, value, valuation_method, reason, reference, user_id, device_id, client_op_id)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING *),
+             q AS (
+                UPDATE quants q SET qty = q.qty + d.delta, updated_at = now()
+                  FROM unnest($15::uuid[], $16::numeric[]) AS d(id, delta)
+                 WHERE q.id = d.id AND q.id = ANY($15)),
+             n AS (
+                INSERT INTO valuation_layers (id, product_id, move_id, qty, unit_cost, value,
+                    remaining_qty, remaining_value)
+                SELECT $17, $2, $1, $3, coalesce($7, 0), $8, $3, $8 WHERE $17::uuid IS NOT NULL),
+             {}
+             SELECT {MOVE_COLUMNS} FROM m LEFT JOIN lots l ON l.id = m.lot_id",
+            take_ctes(18, 1)
+        ))
+        .bind(move_id)
+        .bind(req.product_id)
+        .bind(req.qty)
+        .bind(from.id)
+        .bind(to.id)
+        .bind(lot_id)
+        .bind(unit_cost)
+        .bind(value)
+        .bind(method.as_ref().map(enum_text))
+        .bind(&req.reason)
+        .bind(&req.reference)
+        .bind(req.user_id)
+        .bind(&req.device_id)
+        .bind(&req.client_op_id)
+        .bind(&quant_ids)
+        .bind(&deltas)
+        .bind(new_layer),
+        take_now
+    )
     .fetch_one(&mut *conn)
     .await?;
 
-    if let Some(plan) = plan {
-        if method == Some(ValuationMethod::Wac) {
-            // Persist the re-averaging computed above before taking from the layers.
-            let mut fresh = lock_open_layers(conn, req.product_id).await?;
-            write_revaluation(conn, &mut fresh, move_id).await?;
-        }
-        let takes: Vec<_> = plan
-            .takes
-            .iter()
-            .map(|t| (layers[t.layer].id, t.qty, t.value))
-            .collect();
-        consume(conn, move_id, &takes).await?;
-    } else if incoming && is_valued {
-        let c = unit_cost.unwrap_or_default();
-        sqlx::query(
-            "INSERT INTO valuation_layers (id, product_id, move_id, qty, unit_cost, value, remaining_qty, remaining_value)
-             VALUES ($1, $2, $3, $4, $5, $6, $4, $6)",
-        )
-        .bind(Uuid::now_v7())
-        .bind(req.product_id)
-        .bind(move_id)
-        .bind(req.qty)
-        .bind(c)
-        .bind(value)
-        .execute(&mut *conn)
-        .await?;
-        if method == Some(ValuationMethod::Wac) {
-            let mut open = lock_open_layers(conn, req.product_id).await?;
-            write_revaluation(conn, &mut open, move_id).await?;
-        }
+    if wac && plan.is_some() {
+        // Persist the re-averaging computed above before taking from the layers.
+        let mut fresh = lock_open_layers(conn, req.product_id).await?;
+        write_revaluation(conn, &mut fresh, move_id).await?;
+        consume(conn, move_id, &takes_after).await?;
+    } else if wac && new_layer.is_some() {
+        let mut open = lock_open_layers(conn, req.product_id).await?;
+        write_revaluation(conn, &mut open, move_id).await?;
     }
 
     let mv = row.into_move(alert)?;

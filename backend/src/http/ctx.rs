@@ -246,6 +246,7 @@ pub struct TenantTx {
     tx: Transaction<'static, Postgres>,
     pub ctx: Ctx,
     live: crate::live::LiveBus,
+    sealer: std::sync::Arc<crate::db::events::SealGate>,
     db: PgPool,
 }
 
@@ -366,6 +367,7 @@ impl TenantTx {
             tx,
             ctx,
             live: state.live.clone(),
+            sealer: state.sealer.clone(),
             db: state.db.clone(),
         })
     }
@@ -383,7 +385,7 @@ impl TenantTx {
             // The change is committed; a failed seal is retried by the worker's
             // sweep, so it is logged rather than turned into an error a client
             // would retry.
-            match crate::db::events::seal_pending(&self.db, self.ctx.tenant_id).await {
+            match self.sealer.seal(&self.db, self.ctx.tenant_id).await {
                 Ok(sealed) => {
                     events.extend(sealed.into_iter().map(|event| crate::live::LiveEvent {
                         tenant_id: self.ctx.tenant_id,
