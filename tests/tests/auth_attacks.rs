@@ -159,6 +159,38 @@ async fn forged_expired_foreign_and_tampered_tokens_are_refused() {
     );
 }
 
+/// The server remembers tokens it has verified (one signature check per
+/// token); a remembered token still stops working the second it expires.
+#[tokio::test]
+async fn a_token_verified_before_is_refused_once_it_expires() {
+    let app = TestApp::spawn().await.unwrap();
+    let t = app.sign_up("acme").await;
+    let mut short = payload(&t.token);
+    let exp = now() + 2;
+    short["exp"] = json!(exp);
+    let tok = app.state.keys.sign(&short).await.unwrap();
+    for _ in 0..3 {
+        let r = app.get("/api/v1/auth/me", Some(&tok)).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    // Past `exp` (checked with no leeway, in whole seconds).
+    while now() <= exp {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let r = app.get("/api/v1/auth/me", Some(&tok)).await;
+    assert_rejected(
+        &r,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+        Some("token_expired"),
+    );
+    // The session's own token is unaffected.
+    assert_eq!(
+        app.get("/api/v1/auth/me", Some(&t.token)).await.status,
+        StatusCode::OK
+    );
+}
+
 #[tokio::test]
 async fn a_deactivated_users_token_stops_working_at_once() {
     let app = TestApp::spawn().await.unwrap();

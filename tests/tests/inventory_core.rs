@@ -512,7 +512,8 @@ async fn concurrent_moves_are_answered_as_if_alone() {
         for i in 0..12 {
             let id = if i % 2 == 0 { &p } else { &q };
             plain.push(post(
-                json!({"product_id": id, "qty": "1", "from_location_id": f.bin_a, "to_location_id": f.customer}),
+                json!({"product_id": id, "qty": "1", "from_location_id": f.bin_a,
+                       "to_location_id": f.customer, "reference": format!("SO-{round}-{i}")}),
                 Some(format!("batch-{round}-{i}")),
             ));
         }
@@ -529,9 +530,37 @@ async fn concurrent_moves_are_answered_as_if_alone() {
             })
             .collect();
         let bad = post(json!({"qty": "1", "from_location_id": f.bin_a}), None);
+        let mut answered = Vec::new();
         for h in plain {
             let (status, body) = h.await.unwrap();
             assert_eq!(status, StatusCode::CREATED, "{body}");
+            answered.push(body);
+        }
+        // Each answered move's event is already in the chain, and says what
+        // the answer says.
+        for mv in &answered {
+            let (data, pending): (Value, i64) = sqlx::query_as(
+                "SELECT e.data, (SELECT count(*) FROM event_pending p WHERE p.id = e.id)
+                   FROM events e WHERE e.kind = 'stock.moved' AND e.subject_id = $1",
+            )
+            .bind(Uuid::parse_str(mv["id"].as_str().unwrap()).unwrap())
+            .fetch_one(&app.db.owner)
+            .await
+            .unwrap();
+            assert_eq!(pending, 0);
+            for (field, answer) in [
+                ("product_id", "product_id"),
+                ("qty", "qty"),
+                ("lot", "lot_code"),
+                ("from_location_id", "from_location_id"),
+                ("to_location_id", "to_location_id"),
+                ("value", "value"),
+                ("reason", "reason"),
+                ("reference", "reference"),
+                ("negative_stock_alert", "negative_stock_alert"),
+            ] {
+                assert_eq!(data[field], mv[answer], "{field}: {data} vs {mv}");
+            }
         }
         let (status, body) = too_much.await.unwrap();
         assert_eq!(status, StatusCode::CONFLICT, "{body}");

@@ -672,70 +672,23 @@ impl MoveRow {
     }
 }
 
-/// The `stock.moved` event of a move, still to be appended in the move's
-/// transaction (see [`apply_move_deferred`]).
-#[must_use = "the event must be appended before the transaction commits"]
-pub struct MovedEvent {
-    move_id: Uuid,
-    user_id: Option<Uuid>,
-    data: serde_json::Value,
-}
-
-impl MovedEvent {
-    /// Records the move's `stock.moved` event in the transaction, to be chained
-    /// after commit ([`db::events::append_pending`]): moves of one tenant then
-    /// commit side by side instead of one at a time behind the chain's lock.
-    pub async fn append(self, conn: &mut PgConnection) -> Result<(), sqlx::Error> {
-        Self::append_all(conn, vec![self]).await
-    }
-
-    /// Records the events of many moves in one statement, in order.
-    pub async fn append_all(
-        conn: &mut PgConnection,
-        events: Vec<MovedEvent>,
-    ) -> Result<(), sqlx::Error> {
-        let batch: Vec<_> = events
-            .into_iter()
-            .map(|e| (e.user_id, e.into_event()))
-            .collect();
-        db::events::append_pending(conn, batch).await
-    }
-
-    fn into_event(self) -> db::events::NewEvent<'static> {
-        db::events::NewEvent::new("stock.moved")
-            .subject("stock_move", self.move_id)
-            .data(self.data)
-    }
-}
-
-/// Applies one stock move and appends its `stock.moved` event; see the module
-/// docs for the locking order.
+/// Applies one stock move with its `stock.moved` event; see the module docs
+/// for the locking order.
 pub async fn apply_move(
     conn: &mut PgConnection,
     req: &MoveRequest,
 ) -> Result<StockMove, StockError> {
-    let (mv, ev) = apply_move_deferred(conn, req).await?;
-    ev.append(conn).await?;
-    Ok(mv)
-}
-
-/// Applies one stock move and returns its event for the caller to record, so
-/// the events of several moves can be written in one statement.
-pub async fn apply_move_deferred(
-    conn: &mut PgConnection,
-    req: &MoveRequest,
-) -> Result<(StockMove, MovedEvent), StockError> {
     apply_move_in(conn, req, &mut MoveContext::default()).await
 }
 
-/// [`apply_move_deferred`] with reads shared by the moves of one transaction
-/// (see [`MoveContext`]).
+/// [`apply_move`] with reads shared by the moves of one transaction (see
+/// [`MoveContext`]).
 #[tracing::instrument(skip(conn, req, cx), fields(product_id = %req.product_id, qty = %req.qty))]
 pub async fn apply_move_in(
     conn: &mut PgConnection,
     req: &MoveRequest,
     cx: &mut MoveContext,
-) -> Result<(StockMove, MovedEvent), StockError> {
+) -> Result<StockMove, StockError> {
     cx.prime(
         conn,
         req.product_id,
@@ -925,7 +878,17 @@ pub async fn apply_move_in(
                 INSERT INTO valuation_layers (id, product_id, move_id, qty, unit_cost, value,
                     remaining_qty, remaining_value)
                 SELECT $17, $2, $1, $3, coalesce($7, 0), $8, $3, $8 WHERE $17::uuid IS NOT NULL),
-             {}
+             {},
+             e AS (
+                INSERT INTO event_pending (id, kind, actor_user_id, request_id, subject_type,
+                    subject_id, data)
+                SELECT $22, 'stock.moved', m.user_id, $23, 'stock_move', m.id,
+                       jsonb_build_object('product_id', m.product_id, 'qty', m.qty::text,
+                           'lot', l.code, 'from_location_id', m.from_location_id,
+                           'to_location_id', m.to_location_id, 'value', m.value::text,
+                           'reason', m.reason, 'reference', m.reference,
+                           'negative_stock_alert', $24::boolean)
+                  FROM m LEFT JOIN lots l ON l.id = m.lot_id)
              SELECT {MOVE_COLUMNS} FROM m LEFT JOIN lots l ON l.id = m.lot_id",
             take_ctes(18, 1)
         ))
@@ -948,8 +911,14 @@ pub async fn apply_move_in(
         .bind(new_layer),
         take_now
     )
+    .bind(Uuid::now_v7())
+    .bind(crate::http::request_id::current())
+    .bind(alert)
     .fetch_one(&mut *conn)
     .await?;
+    // The event is written with the move, so it exists exactly when the move
+    // does; it is chained after the commit (see `db::events::append_pending`).
+    crate::live::note_unsealed();
 
     if wac && plan.is_some() {
         // Persist the re-averaging computed above before taking from the layers.
@@ -961,20 +930,7 @@ pub async fn apply_move_in(
         write_revaluation(conn, &mut open, move_id).await?;
     }
 
-    let mv = row.into_move(alert)?;
-    // Appended by the caller in the same transaction: the event exists exactly
-    // when the move does.
-    let ev = MovedEvent {
-        move_id: mv.id,
-        user_id: req.user_id,
-        data: serde_json::json!({
-            "product_id": mv.product_id, "qty": mv.qty, "lot": mv.lot_code,
-            "from_location_id": mv.from_location_id, "to_location_id": mv.to_location_id,
-            "value": mv.value, "reason": mv.reason, "reference": mv.reference,
-            "negative_stock_alert": alert,
-        }),
-    };
-    Ok((mv, ev))
+    row.into_move(alert).map_err(Into::into)
 }
 
 /// Applies the WAC re-averaging to the in-memory copy so the issue plan is made

@@ -101,7 +101,7 @@ async fn create_move(
     let user = tx.ctx.user_id;
     let req = move_request(tx.conn(), &input, user).await?;
     let mut cx = db::stock::MoveContext::default();
-    let (mv, moved) = db::stock::apply_move_in(tx.conn(), &req, &mut cx)
+    let mv = db::stock::apply_move_in(tx.conn(), &req, &mut cx)
         .await
         .map_err(|e| match e {
             StockError::Db(sqlx::Error::Database(d))
@@ -117,7 +117,6 @@ async fn create_move(
     if cx.reorder_rule(mv.product_id) {
         db::reorder::after_moves(tx.conn(), Some(user), &[mv.product_id]).await?;
     }
-    moved.append(tx.conn()).await?;
     let resp = idempotency::finish(&mut tx, key.as_deref(), StatusCode::CREATED, &mv).await?;
     tx.commit().await?;
     Ok(resp)

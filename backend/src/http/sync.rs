@@ -246,12 +246,10 @@ async fn savepoint(conn: &mut PgConnection, sql: &'static str) -> Result<(), sql
     (&mut *conn).execute(sql).await.map(drop)
 }
 
-/// What the stock-changing ops of one push share: the reads a move may reuse,
-/// and the `stock.moved` events of applied moves, appended together at the end.
+/// What the stock-changing ops of one push share: the reads a move may reuse.
 #[derive(Default)]
 struct PushMoves {
     cx: db::stock::MoveContext,
-    events: Vec<db::stock::MovedEvent>,
 }
 
 /// Applies one op that changes stock inside a savepoint.
@@ -309,10 +307,9 @@ async fn apply_stock_move(
         client_op_id: Some(op.op_id.to_string()),
     };
     let req = crate::http::stock::move_request(conn, &input, user_id).await?;
-    // The event is kept only once the op's savepoint is released: a refused
-    // move returns before this and leaves nothing behind.
-    let (mv, ev) = db::stock::apply_move_in(conn, &req, &mut moves.cx).await?;
-    moves.events.push(ev);
+    // The move's event is written with it, inside the op's savepoint: a
+    // refused move leaves nothing behind.
+    let mv = db::stock::apply_move_in(conn, &req, &mut moves.cx).await?;
     Ok(Some(json!({ "move_id": mv.id, "seq": mv.seq })))
 }
 
@@ -495,7 +492,6 @@ async fn push(
     }
     let one_by_one_ms = ms(phase);
     let phase = std::time::Instant::now();
-    db::stock::MovedEvent::append_all(tx.conn(), moves.events).await?;
     db::sync::record_outcomes(tx.conn(), &outcomes).await?;
     // Reorder rules see the stock the push moved.
     let mut moved: Vec<Uuid> = apply
