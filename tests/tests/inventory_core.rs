@@ -589,6 +589,102 @@ async fn concurrent_moves_are_answered_as_if_alone() {
     assert_eq!(check["moves"], 2 + 5 * (12 + 1));
 }
 
+/// Waits until `n` sessions of the app's database wait for a lock.
+async fn lock_waiters(app: &TestApp, n: i64) {
+    for _ in 0..600 {
+        let waiting: i64 = sqlx::query_scalar(
+            "SELECT count(DISTINCT l.pid) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+              WHERE NOT l.granted AND a.datname = current_database()",
+        )
+        .fetch_one(&app.db.owner)
+        .await
+        .unwrap();
+        if waiting >= n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("{n} sessions never waited for a lock");
+}
+
+/// An issue that reads the valuation layers before a receipt into the same bin
+/// commits, and then waits for that receipt's quant lock, takes from the layer
+/// the receipt opened (FIFO: 5 at 2.00, then 7 of the receipt's 10 at 3.00).
+#[tokio::test]
+async fn an_issue_queued_behind_a_receipt_takes_from_the_receipts_layer() {
+    let app = TestApp::spawn().await.unwrap();
+    let f = setup(&app, "inv-queue").await;
+    let t = f.token.clone();
+    let p = product(
+        &app,
+        &t,
+        json!({"sku": "QUEUE", "name": "Queued", "cost": "2"}),
+    )
+    .await;
+    let r = mv(
+        &app,
+        &t,
+        json!({"product_id": p, "qty": "5", "from_location_id": f.supplier,
+                                  "to_location_id": f.bin_a, "unit_cost": "2"}),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let product_id = Uuid::parse_str(&p).unwrap();
+
+    // Hold the bin's quant: the receipt, then the issue, queue behind it.
+    let mut hold = app.db.owner.begin().await.unwrap();
+    sqlx::query("SELECT 1 FROM quants WHERE product_id = $1 AND location_id = $2 FOR UPDATE")
+        .bind(product_id)
+        .bind(Uuid::parse_str(&f.bin_a).unwrap())
+        .execute(&mut *hold)
+        .await
+        .unwrap();
+    let spawn_move = |body: Value| {
+        let (client, url, token) = (
+            app.client.clone(),
+            app.url("/api/v1/stock/moves"),
+            t.clone(),
+        );
+        tokio::spawn(async move {
+            let r = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (r.status(), r.json::<Value>().await.unwrap())
+        })
+    };
+    let receipt = spawn_move(
+        json!({"product_id": p, "qty": "10", "from_location_id": f.supplier,
+                                    "to_location_id": f.bin_a, "unit_cost": "3"}),
+    );
+    lock_waiters(&app, 1).await;
+    let issue = spawn_move(
+        json!({"product_id": p, "qty": "12", "from_location_id": f.bin_a,
+                                  "to_location_id": f.customer}),
+    );
+    lock_waiters(&app, 2).await;
+    hold.commit().await.unwrap();
+
+    let (status, body) = receipt.await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = issue.await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(dec(&body["value"]), Decimal::from(31), "{body}");
+    let left: (Decimal, Decimal) = sqlx::query_as(
+        "SELECT sum(remaining_qty), sum(remaining_value) FROM valuation_layers WHERE product_id = $1",
+    )
+    .bind(product_id)
+    .fetch_one(&app.db.owner)
+    .await
+    .unwrap();
+    assert_eq!(left, (Decimal::from(3), Decimal::from(9)));
+    assert_eq!(on_hand(&app, &t, &p, &f.bin_a).await, Decimal::from(3));
+    assert_no_drift(&app, &t).await;
+}
+
 #[tokio::test]
 async fn a_thousand_replays_of_one_idempotent_move_make_one_ledger_row() {
     let app = TestApp::spawn().await.unwrap();

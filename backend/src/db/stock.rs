@@ -414,12 +414,17 @@ async fn lock_stock(
     // round trip. The count (an init plan, run before any row is locked) makes
     // the statement lock nothing when a quant is missing, so the insert below
     // never waits while holding a lock; the layers' guard reads `q`, so the
-    // quants are locked first.
+    // quants are locked first. `seen`: the locked version of the quant is the
+    // one the statement's snapshot saw (its last writer is visible to it, or is
+    // this transaction). When a quant was locked only after waiting for another
+    // writer (a receipt into the same bin, say), layers that writer opened are
+    // invisible to this statement, so the layers are read again below.
     #[derive(sqlx::FromRow)]
     struct Locked {
         id: Uuid,
         location_id: Option<Uuid>,
         qty: Option<Decimal>,
+        seen: Option<bool>,
         seq: Option<i64>,
         remaining_qty: Option<Decimal>,
         remaining_value: Option<Decimal>,
@@ -427,7 +432,12 @@ async fn lock_stock(
     }
     let rows: Vec<Locked> = sqlx::query_as(&format!(
         "WITH q AS (
-            {select} AND (SELECT count(*) FROM quants
+            SELECT id, location_id, qty,
+                   pg_visible_in_snapshot(sync_xid, pg_current_snapshot())
+                       OR sync_xid = pg_current_xact_id_if_assigned() AS seen
+              FROM quants
+             WHERE product_id = $1 AND location_id = ANY($2) AND lot_id IS NOT DISTINCT FROM $3
+               AND (SELECT count(*) FROM quants
                            WHERE product_id = $1 AND location_id = ANY($2)
                              AND lot_id IS NOT DISTINCT FROM $3) = cardinality($2)
              ORDER BY location_id FOR UPDATE),
@@ -436,10 +446,10 @@ async fn lock_stock(
              WHERE $4 AND product_id = $1 AND remaining_qty > 0
                AND (SELECT count(*) FROM q) = cardinality($2)
              ORDER BY seq FOR UPDATE)
-         SELECT id, location_id, qty, NULL::bigint AS seq, NULL::numeric AS remaining_qty,
+         SELECT id, location_id, qty, seen, NULL::bigint AS seq, NULL::numeric AS remaining_qty,
                 NULL::numeric AS remaining_value, NULL::numeric AS unit_cost FROM q
          UNION ALL
-         SELECT id, NULL, NULL, seq, remaining_qty, remaining_value, unit_cost FROM l"
+         SELECT id, NULL, NULL, NULL, seq, remaining_qty, remaining_value, unit_cost FROM l"
     ))
     .bind(product_id)
     .bind(&sorted)
@@ -449,7 +459,9 @@ async fn lock_stock(
     .await?;
     let mut held = Vec::new();
     let mut open = Vec::new();
+    let mut waited = false;
     for r in rows {
+        waited |= r.seen == Some(false);
         match (r.location_id, r.qty, r.seq) {
             (Some(location_id), Some(qty), _) => held.push(LockedQuant {
                 id: r.id,
@@ -470,6 +482,9 @@ async fn lock_stock(
     }
     if held.len() == sorted.len() {
         held.sort_by_key(|q| q.location_id);
+        if layers && waited {
+            return Ok((held, lock_open_layers(conn, product_id).await?));
+        }
         open.sort_by_key(|(seq, _)| *seq);
         return Ok((held, open.into_iter().map(|(_, l)| l).collect()));
     }
