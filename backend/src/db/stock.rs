@@ -430,7 +430,7 @@ async fn lock_stock(
         remaining_value: Option<Decimal>,
         unit_cost: Option<Decimal>,
     }
-    let rows: Vec<Locked> = sqlx::query_as(&format!(
+    let rows: Vec<Locked> = sqlx::query_as(
         "WITH q AS (
             SELECT id, location_id, qty,
                    pg_visible_in_snapshot(sync_xid, pg_current_snapshot())
@@ -449,8 +449,8 @@ async fn lock_stock(
          SELECT id, location_id, qty, seen, NULL::bigint AS seq, NULL::numeric AS remaining_qty,
                 NULL::numeric AS remaining_value, NULL::numeric AS unit_cost FROM q
          UNION ALL
-         SELECT id, NULL, NULL, NULL, seq, remaining_qty, remaining_value, unit_cost FROM l"
-    ))
+         SELECT id, NULL, NULL, NULL, seq, remaining_qty, remaining_value, unit_cost FROM l",
+    )
     .bind(product_id)
     .bind(&sorted)
     .bind(lot_id)
