@@ -210,7 +210,10 @@ fn scan_to_count_from_label_images_in_the_desktop_window() {
             &display,
             &["key", "--delay", "100", "Tab", "Tab", "Tab", "Tab"],
         );
-        xdotool(&display, &["type", "--delay", "50", "demo"]);
+        // Under load the web view moves focus after xdotool returns; a key typed
+        // before then is lost (the password then reads "emo").
+        std::thread::sleep(Duration::from_millis(700));
+        xdotool(&display, &["type", "--delay", "100", "demo"]);
     });
     step("2-home", &|| xdotool(&display, &["key", "Return"]));
     step("3-count", &|| click("317", "264"));
