@@ -211,7 +211,7 @@ fn scan_to_count_from_label_images_in_the_desktop_window() {
             &["key", "--delay", "100", "Tab", "Tab", "Tab", "Tab"],
         );
         // Under load the web view moves focus after xdotool returns; a key typed
-        // before then is lost (the password then reads "emo").
+        // before then is lost (the password field then held three letters).
         std::thread::sleep(Duration::from_millis(700));
         xdotool(&display, &["type", "--delay", "100", "demo"]);
     });
