@@ -71,6 +71,22 @@ where
     }
 }
 
+/// The subscription once its count of failures in a row is `n`.
+async fn failures_reach(app: &TestApp, token: &str, sub_id: &str, n: i64) -> Value {
+    let url = format!("/api/v1/webhooks/{sub_id}");
+    eventually(
+        &format!("{n} failures in a row on the subscription"),
+        || {
+            let (url, token) = (url.clone(), token.to_owned());
+            async move {
+                let r = app.get(&url, Some(&token)).await;
+                (r.body["consecutive_failures"] == n, r.body)
+            }
+        },
+    )
+    .await
+}
+
 #[tokio::test]
 async fn deliveries_are_signed_ordered_logged_and_survive_a_secret_rotation() {
     let app = TestApp::spawn().await.unwrap();
@@ -246,15 +262,7 @@ async fn failures_back_off_open_the_circuit_dead_letter_and_replay() {
     assert_eq!(receiver.state.failed.load(Ordering::SeqCst), 3);
     // The worker commits an attempt's outcome first (so it survives the worker
     // dying) and the destination's failure count right after.
-    let sub_url = format!("/api/v1/webhooks/{sub_id}");
-    let sub = eventually("three failures in a row on the subscription", || {
-        let (app, url, token) = (&app, sub_url.clone(), t.token.clone());
-        async move {
-            let r = app.get(&url, Some(&token)).await;
-            (r.body["consecutive_failures"] == 3, r.body)
-        }
-    })
-    .await;
+    let sub = failures_reach(&app, &t.token, &sub_id, 3).await;
     assert!(sub["circuit_open_until"].is_string(), "{sub}");
 
     // The receiver recovers; a replay sends the same delivery id again and closes the circuit.
@@ -288,14 +296,7 @@ async fn failures_back_off_open_the_circuit_dead_letter_and_replay() {
     })
     .await;
     assert_eq!(after["items"][0]["attempts"], 1);
-    let sub = eventually("the circuit to close", || {
-        let (app, url, token) = (&app, sub_url.clone(), t.token.clone());
-        async move {
-            let r = app.get(&url, Some(&token)).await;
-            (r.body["consecutive_failures"] == 0, r.body)
-        }
-    })
-    .await;
+    let sub = failures_reach(&app, &t.token, &sub_id, 0).await;
     assert!(sub["circuit_open_until"].is_null(), "{sub}");
     let _ = stop.send(true);
 }

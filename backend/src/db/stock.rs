@@ -825,14 +825,14 @@ pub async fn apply_move_in(
     } else {
         None
     };
-    let mut layers = Vec::new();
+    // Locked above for a valued issue only (empty otherwise).
+    let mut layers = open_layers;
     let (unit_cost, value, plan) = if !is_valued {
         (None, Decimal::ZERO, None)
     } else if incoming {
         let c = req.unit_cost.unwrap_or(product.cost);
         (Some(c), valuation::round(req.qty * c), None)
     } else {
-        layers = open_layers;
         if method == Some(ValuationMethod::Wac) {
             revalue_in_memory(&mut layers);
         }
