@@ -280,6 +280,14 @@ fn pg_command(cmd: &str, user: &str) -> Command {
     c
 }
 
+/// `pgbench -n -c N -j 2 -T seconds` as `role`, before its script and database.
+fn pgbench_load(role: &str, clients: usize, seconds: u64) -> Command {
+    let mut c = pg_command("pgbench", role);
+    c.args(["-n", "-c", &clients.to_string(), "-j", "2"])
+        .args(["-T", &seconds.to_string()]);
+    c
+}
+
 /// The tps of a finished `pgbench` run.
 fn tps_of(out: &std::process::Output) -> anyhow::Result<f64> {
     let text = String::from_utf8_lossy(&out.stdout);
@@ -303,22 +311,10 @@ fn floor(
     clients: usize,
     seconds: u64,
 ) -> anyhow::Result<f64> {
-    let text = script;
-    let script = std::env::temp_dir().join(format!("bench_floor_{}.sql", std::process::id()));
-    std::fs::write(&script, text)?;
-    let define = |k: &str, v: &str| ["-D".to_owned(), format!("{k}={v}")];
-    let mut c = pg_command("pgbench", role);
-    c.args([
-        "-n",
-        "-M",
-        "prepared",
-        "-c",
-        &clients.to_string(),
-        "-j",
-        "2",
-        "-T",
-        &seconds.to_string(),
-    ]);
+    let file = std::env::temp_dir().join(format!("bench_floor_{}.sql", std::process::id()));
+    std::fs::write(&file, script)?;
+    let mut c = pgbench_load(role, clients, seconds);
+    c.args(["-M", "prepared"]);
     for (k, v) in [
         ("tenant", f.tenant.as_str()),
         ("user", f.user.as_str()),
@@ -326,10 +322,10 @@ fn floor(
         ("customer", f.customer.as_str()),
         ("products", &f.products.to_string()),
     ] {
-        c.args(define(k, v));
+        c.arg("-D").arg(format!("{k}={v}"));
     }
-    let out = c.arg("-f").arg(&script).arg(&f.db).output()?;
-    let _ = std::fs::remove_file(&script);
+    let out = c.arg("-f").arg(&file).arg(&f.db).output()?;
+    let _ = std::fs::remove_file(&file);
     tps_of(&out)
 }
 
@@ -351,17 +347,8 @@ fn pgbench(clients: usize, seconds: u64) -> anyhow::Result<f64> {
         "pgbench -i failed: {}",
         String::from_utf8_lossy(&init.stderr)
     );
-    let out = base("pgbench")
-        .args([
-            "-c",
-            &clients.to_string(),
-            "-j",
-            "2",
-            "-T",
-            &seconds.to_string(),
-            "-n",
-            &db,
-        ])
+    let out = pgbench_load("elevate_owner", clients, seconds)
+        .arg(&db)
         .output()?;
     let _ = base("dropdb").args(["--if-exists", &db]).status();
     tps_of(&out)
